@@ -1,0 +1,48 @@
+# Two commands: `make run` (set up everything and serve on http://127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install frontend migrate demo serve lint bench clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm run build; fi
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# daphne serves HTTP + websockets; the task worker runs timers, HTTP nodes and outbound retries.
+run: install frontend demo
+	$(PY) manage.py collectstatic --noinput >/dev/null
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops the server and the task worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' & \
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) channels_app.asgi:application
+
+test: install frontend
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(PY) -m tests.benchmarks.run
+
+clean:
+	rm -rf $(VENV) frontend/dist frontend/node_modules staticfiles db.sqlite3*

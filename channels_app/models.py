@@ -1,0 +1,97 @@
+"""The live-agent side: departments with business hours, operator presence, assignment history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Department(models.Model):
+    class Assignment(models.TextChoices):
+        OFF = "off", "Manual claim only"
+        ROUND_ROBIN = "round_robin", "Round robin"
+        LEAST_BUSY = "least_busy", "Least busy"
+
+    workspace = models.ForeignKey("builder.Workspace", on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=120)
+    # Scenario handoff nodes reference departments by slug (portable across installations).
+    slug = models.SlugField(max_length=64)
+    # {"timezone": "Europe/Moscow", "weekly": {"mon": [["09:00", "18:00"]], ...}, "holidays": ["2026-12-31"]}
+    # Empty = always open.
+    business_hours = models.JSONField(default=dict, blank=True)
+    out_of_hours_message = models.TextField(blank=True, default="")
+    assignment = models.CharField(max_length=16, choices=Assignment.choices, default=Assignment.OFF)
+    operators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="departments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "slug"], name="uniq_department_slug")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OperatorStatus(models.Model):
+    class Presence(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+        OFFLINE = "offline", "Offline"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator_statuses")
+    workspace = models.ForeignKey("builder.Workspace", on_delete=models.CASCADE, related_name="operator_statuses")
+    presence = models.CharField(max_length=8, choices=Presence.choices, default=Presence.OFFLINE)
+    capacity = models.PositiveSmallIntegerField(default=5)
+    # Count of open inbox sockets across all processes; presence falls to offline when it reaches 0.
+    open_sockets = models.PositiveIntegerField(default=0)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "workspace"], name="uniq_operator_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.presence}"
+
+
+class AssignmentEvent(models.Model):
+    """History of who had a conversation and why: claims, auto-assignments, transfers, resolves, returns."""
+
+    class Kind(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        CLAIMED = "claimed", "Claimed"
+        AUTO_ASSIGNED = "auto_assigned", "Auto-assigned"
+        TRANSFERRED = "transferred", "Transferred"
+        RESOLVED = "resolved", "Resolved"
+        RETURNED_TO_BOT = "returned_to_bot", "Returned to bot"
+        REOPENED = "reopened", "Reopened"
+
+    conversation = models.ForeignKey("runtime.Conversation", on_delete=models.CASCADE, related_name="assignments")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.conversation_id}"
+
+
+class CannedReply(models.Model):
+    workspace = models.ForeignKey("builder.Workspace", on_delete=models.CASCADE, related_name="canned_replies")
+    title = models.CharField(max_length=120)
+    shortcut = models.SlugField(max_length=32)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "shortcut"], name="uniq_canned_shortcut")]
+        ordering = ["shortcut"]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
