@@ -1,3 +1,5 @@
+"""Top-level routes. Each area owns its own include, so no two parts edit the same file."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -6,5 +8,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("builder.urls")),
+    path("api/", include("builder.api_urls")),
+    path("api/", include("runtime.api_urls")),
+    path("api/", include("channels_app.api_urls")),
+    path("webhooks/", include("runtime.connectors.urls")),
+    path("", include("builder.auth_urls")),
+    path("", include("builder.page_urls")),
 ]
