@@ -80,6 +80,8 @@ class Handoff:
     reason: str  # button | keyword | node | error
     node_id: str | None
     department: str | None = None
+    # Copy of the handoff node's text for the operator's view; the customer already gets it as a
+    # SendMessage emitted just before this effect, so do not send it again.
     message: str = ""
     note: str = ""
 

@@ -46,7 +46,18 @@ class Released:
     node_id: str | None = None
 
 
-Event = Start | Text | ButtonPress | TimerFired | HttpResult | Released
+@dataclass(frozen=True, slots=True)
+class OutsideWindow:
+    """The channel refused `node_id`'s message (e.g. WhatsApp outside 24 h): follow its `outside_window` port.
+
+    Without a drawn `outside_window` port this is a no-op. (Alternatively the pipeline sets
+    `StepContext.outside_window` before stepping and the engine takes that port instead of sending.)
+    """
+
+    node_id: str
+
+
+Event = Start | Text | ButtonPress | TimerFired | HttpResult | Released | OutsideWindow
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +68,6 @@ class StepContext:
     contact: dict[str, Any] = field(default_factory=dict)  # name, phone, email
     operator_keywords: tuple[str, ...] = ()  # workspace defaults; scenario settings override
     max_transitions: int = 100
+    # The channel cannot send free-form messages now (WhatsApp outside 24 h): message / buttons nodes with a
+    # drawn `outside_window` port take it instead of sending.
+    outside_window: bool = False
