@@ -4,10 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+def error(code: str, message: str, path: str = "", node_id: str | None = None) -> dict[str, Any]:
+    return {"path": path, "node_id": node_id, "code": code, "message": message}
+
+
+def _service_error_response(exc: Exception) -> Response | None:
+    # Imported lazily: services import models, and this module is loaded with the settings.
+    from builder.services import RevisionConflict, ServiceError
+
+    if not isinstance(exc, ServiceError):
+        return None
+    body: dict[str, Any] = {"errors": exc.as_errors()}
+    if isinstance(exc, RevisionConflict):
+        body.update(
+            current_revision=exc.current_revision, updated_by=exc.updated_by, updated_at=exc.updated_at.isoformat()
+        )
+    return Response(body, status=exc.status)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]):
+    service_response = _service_error_response(exc)
+    if service_response is not None:
+        return service_response
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"errors": [error("too_large", "The request body is too large")]},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -21,8 +50,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
             for message in messages:
                 code = getattr(message, "code", None) or getattr(exc, "default_code", "invalid")
                 path = "" if field in ("detail", "non_field_errors") else f"/{field}"
-                errors.append({"path": path, "node_id": None, "code": str(code), "message": str(message)})
+                if isinstance(message, dict):  # nested serializer errors: flatten one level
+                    for sub, sub_messages in message.items():
+                        for sub_message in sub_messages if isinstance(sub_messages, list) else [sub_messages]:
+                            sub_code = getattr(sub_message, "code", None) or "invalid"
+                            errors.append(error(str(sub_code), str(sub_message), f"{path}/{sub}"))
+                    continue
+                errors.append(error(str(code), str(message), path))
     elif isinstance(data, list):
-        errors = [{"path": "", "node_id": None, "code": "invalid", "message": str(m)} for m in data]
+        errors = [error("invalid", str(m)) for m in data]
     response.data = {"errors": errors}
     return response

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
-urlpatterns: list = []
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Django 5 logs out on POST only (a GET link could be forged); the login page offers the form.
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

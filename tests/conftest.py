@@ -1,1 +1,21 @@
 """Shared fixtures. Test data is built through the real service functions, not by poking models."""
+
+import os
+import tempfile
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite tests use a per-process file database, not shared-cache memory.
+
+    In shared-cache memory, two connections writing at once fail with "database table is locked" instead of
+    waiting (busy_timeout does not apply), so thread race tests cannot run. A file behaves like production.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        name = os.path.join(tempfile.gettempdir(), f"botflow-test-{os.getpid()}.sqlite3")
+        db.setdefault("TEST", {})["NAME"] = name

@@ -1,0 +1,163 @@
+"""Shapes of API requests and responses. No logic: views call services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class FindingSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    code = serializers.CharField()
+    node_id = serializers.CharField(allow_null=True)
+    path = serializers.CharField(help_text="JSON pointer into the document")
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    node_id = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorsSerializer(serializers.Serializer):
+    errors = ErrorSerializer(many=True)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField()
+
+
+class WorkspaceSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="workspace.slug")
+    name = serializers.CharField(source="workspace.name")
+    role = serializers.CharField()
+
+
+class ScenarioListSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    description = serializers.CharField()
+    revision = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+    updated_by = serializers.SerializerMethodField()
+    published_version = serializers.SerializerMethodField()
+    has_errors = serializers.SerializerMethodField()
+
+    def get_updated_by(self, scenario) -> str | None:
+        return scenario.updated_by.get_username() if scenario.updated_by else None
+
+    def get_published_version(self, scenario) -> int | None:
+        return scenario.published_version.number if scenario.published_version else None
+
+    def get_has_errors(self, scenario) -> bool:
+        return any(f.severity == "error" for f in self.context["findings"][scenario.pk])
+
+
+class ScenarioDetailSerializer(ScenarioListSerializer):
+    created_at = serializers.DateTimeField()
+    draft = serializers.JSONField()
+    findings = serializers.SerializerMethodField()
+
+    def get_findings(self, scenario) -> list[dict]:
+        return FindingSerializer([f.as_dict() for f in self.context["findings"][scenario.pk]], many=True).data
+
+
+class ScenarioCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    document = serializers.JSONField(required=False, help_text="A scenario document; default: a new empty one")
+
+
+class ScenarioUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    slug = serializers.CharField(max_length=64, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class DraftSaveSerializer(serializers.Serializer):
+    document = serializers.JSONField()
+    revision = serializers.IntegerField(min_value=1, help_text="The revision the client last loaded")
+
+
+class DraftSavedSerializer(serializers.Serializer):
+    revision = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+    findings = FindingSerializer(many=True)
+
+
+class RevisionConflictSerializer(ErrorsSerializer):
+    current_revision = serializers.IntegerField()
+    updated_by = serializers.CharField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+class ValidateRequestSerializer(serializers.Serializer):
+    document = serializers.JSONField(required=False, help_text="Validate this instead of the saved draft")
+
+
+class FindingsSerializer(serializers.Serializer):
+    findings = FindingSerializer(many=True)
+
+
+class PublishRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    revision = serializers.IntegerField(
+        min_value=1, required=False, help_text="If given, publish only if the draft is still at this revision"
+    )
+
+
+class RollbackRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class DuplicateRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class VersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    note = serializers.CharField()
+    author = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    rolled_back_from = serializers.IntegerField(allow_null=True)
+
+    def get_author(self, version) -> str | None:
+        return version.author.get_username() if version.author else None
+
+
+class VersionDetailSerializer(VersionSerializer):
+    document = serializers.JSONField()
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    a = serializers.IntegerField(min_value=1)
+    b = serializers.IntegerField(min_value=1)
+
+
+class NodeChangeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    fields = serializers.ListField(child=serializers.CharField())
+
+
+class NodeDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    changed = NodeChangeSerializer(many=True)
+
+
+class EdgeDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.JSONField())
+    removed = serializers.ListField(child=serializers.JSONField())
+
+
+class DiffSerializer(serializers.Serializer):
+    a = serializers.IntegerField()
+    b = serializers.IntegerField()
+    nodes = NodeDiffSerializer()
+    edges = EdgeDiffSerializer()
+    variables_changed = serializers.BooleanField()
+    settings_changed = serializers.BooleanField()
