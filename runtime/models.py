@@ -84,7 +84,8 @@ class Conversation(models.Model):
     )
     # Version pinning: a conversation runs the version it started on. Null for draft previews.
     version = models.ForeignKey(
-        "builder.ScenarioVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="conversations"
+        # RESTRICT: a version with conversations can't be deleted alone, but goes with its workspace.
+        "builder.ScenarioVersion", null=True, blank=True, on_delete=models.RESTRICT, related_name="conversations"
     )
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.BOT)
     # The engine's serialised state (current node, variables, counters, pending timers/requests).
@@ -103,6 +104,9 @@ class Conversation(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     # {"reason": "button"|"keyword"|"node"|"error", "node_id": ..., "note": ..., "at": ...}
     handoff = models.JSONField(default=dict, blank=True)
+    # Pipeline bookkeeping, not the engine's: pending timer / HTTP request tokens (a fired timer or a late
+    # HTTP result whose token is gone is a no-op), the inbound rate window, a preview's draft snapshot.
+    pipeline = models.JSONField(default=dict, blank=True)
     is_preview = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
@@ -178,3 +182,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.sender}: {self.text[:40]}"
+
+
+from runtime.messaging_models import *  # noqa: E402,F403

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +25,26 @@ class InboundMessage:
     contact_phone: str = ""
     is_start: bool = False  # the customer opened the chat (widget connect, /start) without saying anything else
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """Raised by `Connector.send` when a message could not be sent.
+
+    `retry=True` (network error, 429, 5xx) makes the pipeline retry with backoff; `retry=False`
+    (bad token, blocked by the user, outside the WhatsApp window) marks the message failed at once.
+    """
+
+    def __init__(self, message: str, *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class Connector(Protocol):
+    """What `runtime.connectors.registry` holds per channel kind."""
+
+    def send(self, channel: Any, message: Any) -> str | None:
+        """Send an outbound `Message` on `channel`; return the provider's message id (or None).
+
+        Raise `DeliveryError` on failure.
+        """
+        ...

@@ -1,0 +1,337 @@
+"""The conversation pipeline: receive inbound → dedupe → lock the conversation → engine.step → persist →
+carry out effects → publish on commit.
+
+Every public function here manages its own transaction (and nests as a savepoint inside a caller's), so
+async callers should use `database_sync_to_async(receive, thread_sensitive=False)`: the default
+thread_sensitive=True would run every turn of the process on one thread and cap its throughput.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from runtime.connectors.base import DeliveryError, InboundMessage
+from runtime.engine.events import ButtonPress, Event, HttpResult, Released, Start, Text, TimerFired
+from runtime.engine.loader import ScenarioError
+from runtime.models import Channel, Contact, Conversation, Message
+from runtime.pipeline import limits, scenarios
+from runtime.pipeline.jobs import defer
+from runtime.pipeline.turn import Turn, is_operator_keyword
+
+log = logging.getLogger(__name__)
+
+Mode = Conversation.Mode
+MAX_DELIVERY_ATTEMPTS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveResult:
+    conversation_id: uuid.UUID
+    duplicate: bool
+    messages: list[Message] = field(default_factory=list)  # created by this call, in seq order
+
+
+def _locked(queryset: Any) -> Any:
+    # `of=("self",)`: lock only the conversation row, not the joined channel/workspace/contact rows.
+    return queryset.select_for_update(of=("self",)).select_related("channel", "workspace", "contact")
+
+
+def lock_conversation(conversation_id: Any) -> Conversation | None:
+    """The conversation row, locked until the caller's transaction ends (with channel, workspace, contact)."""
+    return _locked(Conversation.objects.filter(pk=conversation_id)).first()
+
+
+# --- inbound ------------------------------------------------------------------------------------------------
+
+
+def receive(inbound: InboundMessage) -> ReceiveResult:
+    """Store one customer action and run the bot on it, exactly once per (channel, external_id)."""
+    try:
+        with transaction.atomic():
+            return _receive(inbound)
+    except IntegrityError:
+        # The unique (channel, direction, external_id) constraint: a redelivery, possibly concurrent. The
+        # whole turn (contact, conversation, message) was rolled back to the savepoint; nothing was touched.
+        if inbound.external_id:
+            original = (
+                Message.objects.filter(channel_id=inbound.channel_id, direction=Message.Direction.IN,
+                                       external_id=inbound.external_id)
+                .values_list("conversation_id", flat=True)
+                .first()
+            )
+            if original is not None:
+                return ReceiveResult(conversation_id=original, duplicate=True)
+        raise
+
+
+def _receive(inbound: InboundMessage) -> ReceiveResult:
+    channel = Channel.objects.select_related("workspace").get(pk=inbound.channel_id)
+    contact = _contact(channel, inbound)
+    conversation = _open_conversation(channel, contact, inbound)
+    turn = Turn(conversation)
+    has_content = bool(inbound.text or inbound.button_id or inbound.media)
+    if has_content:
+        node_id = (conversation.state or {}).get("node_id") or ""
+        payload: dict[str, Any] = {}
+        text = inbound.text
+        if inbound.button_id:
+            payload["button_id"] = inbound.button_id
+            text = text or _pressed_label(conversation, node_id, inbound.button_id)
+        if inbound.media:
+            payload["media"] = inbound.media
+        turn.add(direction=Message.Direction.IN, sender=Message.Sender.CUSTOMER, text=text, payload=payload,
+                 external_id=inbound.external_id, node_id=node_id)
+        turn.flush()  # the INSERT that meets the dedupe constraint, before any other effect
+    if has_content or inbound.is_start:
+        contact.last_inbound_at = turn.now
+        turn.contact_fields.add("last_inbound_at")
+    if conversation.mode == Mode.BOT:
+        verdict = limits.check(turn.pipeline, inbound.text) if has_content else limits.Verdict(True)
+        if verdict.reply:
+            turn.add(direction=Message.Direction.OUT, sender=Message.Sender.SYSTEM, text=verdict.reply,
+                     payload={"limit": True})
+        if verdict.run_engine:
+            turn.run(_events_for(turn, inbound))
+    # queued / live: the message is stored and published to the conversation's sockets; operators answer.
+    turn.finish()
+    return ReceiveResult(conversation_id=conversation.pk, duplicate=False, messages=turn.created)
+
+
+def _pressed_label(conversation: Conversation, node_id: str, button_id: str) -> str:
+    try:
+        loaded = scenarios.for_conversation(conversation)
+    except ScenarioError:
+        loaded = None
+    return (scenarios.button_label(loaded, node_id, button_id) if loaded else "") or button_id
+
+
+def _contact(channel: Channel, inbound: InboundMessage) -> Contact:
+    contact, created = Contact.objects.get_or_create(
+        channel=channel,
+        external_id=inbound.contact_external_id,
+        defaults={"workspace_id": channel.workspace_id, "name": inbound.contact_name[:200],
+                  "phone": inbound.contact_phone[:32]},
+    )
+    if not created and ((inbound.contact_name and not contact.name) or (inbound.contact_phone and not contact.phone)):
+        fields = []
+        if inbound.contact_name and not contact.name:
+            contact.name = inbound.contact_name[:200]
+            fields.append("name")
+        if inbound.contact_phone and not contact.phone:
+            contact.phone = inbound.contact_phone[:32]
+            fields.append("phone")
+        contact.save(update_fields=fields)
+    return contact
+
+
+def _open_conversation(channel: Channel, contact: Contact, inbound: InboundMessage) -> Conversation:
+    """The contact's open conversation, locked; created (or reopened) when there is none."""
+    open_ones = Conversation.objects.filter(contact=contact).exclude(mode=Mode.CLOSED).order_by("-started_at")
+    conversation = _locked(open_ones).first()
+    if conversation is not None:
+        return conversation
+    # Serialise creation per contact: two first messages at once must not open two conversations.
+    Contact.objects.select_for_update().filter(pk=contact.pk).first()
+    conversation = _locked(open_ones).first()
+    if conversation is not None:
+        return conversation
+    workspace = channel.workspace
+    if (workspace.settings or {}).get("reopen", "bot") == "queue" and channel.kind != Channel.Kind.PREVIEW:
+        last = _locked(Conversation.objects.filter(contact=contact, mode=Mode.CLOSED).order_by("-started_at")).first()
+        if last is not None:
+            from channels_app.queue import enqueue
+
+            department = last.department.slug if last.department_id else None
+            enqueue(last, department=department, reason="reopened", node_id=None)
+            return last
+    scenario = channel.scenario
+    conversation = Conversation.objects.create(
+        workspace=workspace,
+        channel=channel,
+        contact=contact,
+        scenario=scenario,
+        # Version pinning: the conversation runs the version published when it started, to its end.
+        version_id=scenario.published_version_id if scenario is not None else None,
+        ref=(inbound.ref or "")[:128],
+        is_preview=channel.kind == Channel.Kind.PREVIEW,
+        expires_at=(timezone.now() + dt.timedelta(seconds=settings.PREVIEW_TTL_SECONDS)
+                    if channel.kind == Channel.Kind.PREVIEW else None),
+    )
+    return conversation
+
+
+def _events_for(turn: Turn, inbound: InboundMessage) -> list[Event]:
+    conversation = turn.conv
+    kind = conversation.channel.kind
+    if not conversation.state:
+        # Not started: any first action starts the scenario. A first *typed* message is not an answer to a
+        # question the customer never saw, unless it asks for a person ("operator"), which must work from
+        # the very first message too.
+        events: list[Event] = [Start(ref=conversation.ref, channel=kind)]
+        if inbound.text and not inbound.is_start and not inbound.button_id:
+            try:
+                loaded = scenarios.for_conversation(conversation)
+            except ScenarioError:  # reported by Turn.run
+                loaded = None
+            if loaded is not None and is_operator_keyword(inbound.text, scenarios.keywords_for(conversation, loaded)):
+                events.append(Text(inbound.text))
+        return events
+    if inbound.is_start:
+        # A visible restart (Telegram "/start PARAM") starts over; a silent one (widget reconnect) is a no-op.
+        if not inbound.text:
+            return []
+        if inbound.ref:
+            conversation.ref = inbound.ref[:128]
+            turn.conv_fields.add("ref")
+        turn.forget_pending_work()
+        turn.set_state({})
+        return [Start(ref=conversation.ref, channel=kind)]
+    if inbound.button_id:
+        return [ButtonPress(button_id=inbound.button_id, label=inbound.text)]
+    if inbound.text:
+        return [Text(inbound.text)]
+    if inbound.media:
+        return [Text(str(inbound.media.get("caption") or ""))]
+    return []
+
+
+# --- messages written by other parts (queue, inbox) ----------------------------------------------------------
+
+
+def append_message(
+    conversation: Conversation,
+    *,
+    sender: str,
+    text: str,
+    payload: dict[str, Any] | None = None,
+    direction: str,
+    user: Any = None,
+    node_id: str = "",
+) -> Message:
+    """Store one message (operator reply, note, system message) on a conversation the caller has LOCKED.
+
+    Assigns the next seq, publishes on commit and, for messenger channels, enqueues outbound delivery.
+    Called during a pipeline turn (e.g. by the queue's enqueue) it joins that turn's seq order.
+    """
+    turn: Turn | None = conversation.__dict__.get("_pipeline_turn")
+    if turn is not None:
+        message = turn.add(direction=direction, sender=sender, text=text, payload=payload, node_id=node_id, user=user)
+        turn.flush()
+        return message
+    turn = Turn(conversation)
+    message = turn.add(direction=direction, sender=sender, text=text, payload=payload, node_id=node_id, user=user)
+    turn.finish()
+    return message
+
+
+def release_to_bot(conversation_id: Any, node_id: str | None, user: Any = None) -> list[Message]:
+    """An operator returns the customer to the bot at `node_id` (None = the scenario's start).
+
+    Mode goes back to bot and the engine steps `Released`; returns the messages the bot sent. The caller
+    (channels_app.queue.return_to_bot) checks permissions and records the assignment event.
+    """
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        if conversation is None:
+            return []
+        turn = Turn(conversation)
+        turn.set_mode(Mode.BOT)
+        conversation.assignee = None
+        conversation.assigned_at = None
+        conversation.queued_at = None
+        conversation.closed_at = None
+        turn.conv_fields.update(("assignee", "assigned_at", "queued_at", "closed_at"))
+        if conversation.state:
+            event: Event = Released(node_id=node_id)
+        else:
+            event = Start(ref=conversation.ref, channel=conversation.channel.kind, node_id=node_id)
+        turn.run([event])
+        turn.finish()
+        return turn.created
+
+
+# --- background work -----------------------------------------------------------------------------------------
+
+
+def fire_timer(conversation_id: Any, timer_id: str, token: str | None = None) -> bool:
+    """A timer came due. Steps TimerFired only if that timer is still pending; otherwise a no-op (False)."""
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        if conversation is None or conversation.mode != Mode.BOT:
+            return False
+        timers = (conversation.pipeline or {}).get("timers") or {}
+        if timer_id not in timers or (token is not None and timers[timer_id] != token):
+            return False
+        turn = Turn(conversation)
+        turn.pipeline["timers"].pop(timer_id)
+        turn.run([TimerFired(timer_id=timer_id)])
+        turn.finish()
+        return True
+
+
+def apply_http_result(conversation_id: Any, request_id: str, token: str | None, result: dict[str, Any]) -> bool:
+    """Feed a finished HTTP node request back through the locked step; a stale result is a no-op (False)."""
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        if conversation is None or conversation.mode != Mode.BOT:
+            return False
+        requests = (conversation.pipeline or {}).get("requests") or {}
+        if request_id not in requests or (token is not None and requests[request_id] != token):
+            return False
+        turn = Turn(conversation)
+        turn.pipeline["requests"].pop(request_id)
+        turn.run([HttpResult(request_id=request_id, status=result.get("status"), body=result.get("body"),
+                             error=result.get("error"))])
+        turn.finish()
+        return True
+
+
+def deliver(message_id: int, attempt: int = 1) -> str:
+    """Send one outbound message through its channel's connector; retry with backoff on transient errors."""
+    from runtime import tasks
+    from runtime.connectors import registry
+
+    message = Message.objects.select_related("channel").filter(pk=message_id).first()
+    if message is None or message.delivery != Message.Delivery.PENDING:
+        return "skipped"
+    try:
+        connector = registry.get(message.channel.kind)
+        provider_id = connector.send(message.channel, message)
+    except registry.UnknownConnector as exc:
+        return _delivery_failed(message, str(exc))
+    except DeliveryError as exc:
+        if exc.retry and attempt < MAX_DELIVERY_ATTEMPTS:
+            return _retry(tasks.deliver_message, message, attempt, str(exc))
+        return _delivery_failed(message, str(exc))
+    except Exception as exc:  # a connector bug or a network error it did not classify: transient
+        log.exception("delivery of message %s failed", message_id)
+        if attempt < MAX_DELIVERY_ATTEMPTS:
+            return _retry(tasks.deliver_message, message, attempt, repr(exc))
+        return _delivery_failed(message, repr(exc))
+    update: dict[str, Any] = {"delivery": Message.Delivery.SENT, "delivery_error": ""}
+    if provider_id:
+        update["external_id"] = str(provider_id)[:128]
+    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.PENDING).update(**update)
+    return "sent"
+
+
+def _retry(task: Any, message: Message, attempt: int, error: str) -> str:
+    delay = min(5 * 2 ** (attempt - 1), 600)  # 5 s, 10 s, 20 s, … capped at 10 minutes
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(delivery_error=error[:500])
+        defer(task, message.pk, attempt + 1, run_after=timezone.now() + dt.timedelta(seconds=delay))
+    return "retrying"
+
+
+def _delivery_failed(message: Message, error: str) -> str:
+    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.PENDING).update(
+        delivery=Message.Delivery.FAILED, delivery_error=error[:500])
+    return "failed"
