@@ -67,7 +67,7 @@ def test_fixture_is_written_in_the_canonical_readable_form(path):
     assert transfer.dumps_bundle(json.loads(text)) == text
 
 
-def test_the_welcome_funnel_routes_to_sales_support_and_the_demo():
+def test_the_welcome_funnel_routes_to_sales_support_the_demo_and_feedback():
     [welcome] = load(Path(settings.BASE_DIR, "fixtures", "welcome_funnel.json")).scenarios
     nodes = {n["id"]: n for n in welcome.document["nodes"]}
     menu = next(n for n in nodes.values() if n["type"] == "buttons")
@@ -75,7 +75,10 @@ def test_the_welcome_funnel_routes_to_sales_support_and_the_demo():
         "Talk to sales",
         "Talk to support",
         "Try the demo bot",
+        "Rate our service",
     ]
+    # The rating node is also where operators return customers after a chat (CSAT).
+    assert any(n["type"] == "rating" for n in nodes.values())
     handoffs = sorted(n["data"]["department"] for n in nodes.values() if n["type"] == "handoff")
     assert handoffs == ["sales", "support"]
     jumps = [n["data"]["scenario"] for n in nodes.values() if n["type"] == "jump"]

@@ -48,8 +48,19 @@ WIDGET_CONFIG = {
     "color": "#4f46e5",
     "text_color": "#ffffff",
     "position": "right",
-    "allowed_origins": ["http://127.0.0.1:8000", "http://localhost:8000"],
 }
+CANNED_REPLIES = [
+    ("hello", "Greeting", "Hi {{contact_name|there}}! I'm here to help — what can I do for you?"),
+    ("wait", "One moment", "Thanks for waiting — let me check that for you, it takes a minute."),
+    ("bye", "Goodbye", "Glad I could help! If anything else comes up, just write here."),
+    ("privet", "Приветствие", "Здравствуйте, {{contact_name|}}! Чем могу помочь?"),
+]
+
+
+def widget_config() -> dict[str, Any]:
+    """The demo widget may be embedded by this installation's own pages (SITE_URL) and the default hosts."""
+    origins = {"http://127.0.0.1:8000", "http://localhost:8000", settings.SITE_URL}
+    return {**WIDGET_CONFIG, "allowed_origins": sorted(origins)}
 
 
 def fixture_paths(directory: Path | None = None) -> list[Path]:
@@ -88,6 +99,7 @@ class Command(BaseCommand):
             self._memberships(workspace)
             imported = self._scenarios(workspace, bundles)
             channel, created_channel = self._widget(workspace)
+            self._canned_replies(workspace)
 
         self._report(workspace, passwords, imported, channel, created_channel)
 
@@ -172,9 +184,17 @@ class Command(BaseCommand):
             name="Website widget (demo)",
             key=WIDGET_KEY,
             scenario=scenario,
-            config=WIDGET_CONFIG,
+            config=widget_config(),
         )
         return channel, True
+
+    def _canned_replies(self, workspace: Workspace) -> None:
+        from channels_app.models import CannedReply
+
+        for shortcut, title, text in CANNED_REPLIES:
+            CannedReply.objects.get_or_create(
+                workspace=workspace, shortcut=shortcut, defaults={"title": title, "text": text}
+            )
 
     # --- output ---------------------------------------------------------------------------------
 
