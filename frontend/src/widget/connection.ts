@@ -1,0 +1,146 @@
+// The widget's websocket: resume token + last seen seq kept in localStorage, reconnect with backoff.
+// The server replays every message after `last_seq` from the database, so a dropped connection or a
+// server restart loses nothing; the UI dedupes by seq.
+
+export interface ServerFrame {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface ConnectionOptions {
+  url: string; // ws(s)://host/ws/widget/<key>/
+  storageKey: string;
+  ref: string;
+  onFrame: (frame: ServerFrame) => void;
+  onStatus: (online: boolean) => void;
+}
+
+interface Saved {
+  token?: string;
+  seq?: number;
+}
+
+function load(key: string): Saved {
+  try {
+    return JSON.parse(localStorage.getItem(key) || "{}") as Saved;
+  } catch {
+    return {};
+  }
+}
+
+export class Connection {
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private timer = 0;
+  private outbox: string[] = [];
+  private stopped = false;
+  // Seq seen during this page's life. A fresh page load asks for the whole transcript (0) so the log
+  // can be redrawn; reconnects within the page ask only for what came after the last shown message.
+  private lastSeq = 0;
+  saved: Saved;
+
+  constructor(private opts: ConnectionOptions) {
+    this.saved = load(opts.storageKey);
+  }
+
+  get hasSession(): boolean {
+    return !!this.saved.token;
+  }
+
+  private persist(): void {
+    try {
+      localStorage.setItem(this.opts.storageKey, JSON.stringify(this.saved));
+    } catch {
+      /* private mode: the session lasts as long as the page */
+    }
+  }
+
+  /** Remember the newest seq received, so a reconnect asks only for what came after it. */
+  seen(seq: number): void {
+    this.lastSeq = Math.max(this.lastSeq, seq);
+  }
+
+  /** The newest seq the visitor has had on screen (survives reloads: drives the unread badge). */
+  get readSeq(): number {
+    return this.saved.seq || 0;
+  }
+
+  markRead(): void {
+    if (this.lastSeq > this.readSeq) {
+      this.saved.seq = this.lastSeq;
+      this.persist();
+    }
+  }
+
+  setToken(token: string): void {
+    if (token && token !== this.saved.token) {
+      this.saved.token = token;
+      this.persist();
+    }
+  }
+
+  /** Forget the session (forged/expired token): the next connect starts a new conversation. */
+  reset(): void {
+    this.saved = {};
+    this.lastSeq = 0;
+    this.persist();
+  }
+
+  connect(): void {
+    if (this.ws || this.stopped) return;
+    const q = new URLSearchParams();
+    if (this.saved.token) {
+      q.set("token", this.saved.token);
+      q.set("last_seq", String(this.lastSeq));
+    }
+    if (this.opts.ref) q.set("ref", this.opts.ref);
+    const qs = q.toString();
+    const ws = new WebSocket(this.opts.url + (qs ? "?" + qs : ""));
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      this.opts.onStatus(true);
+      const pending = this.outbox;
+      this.outbox = [];
+      pending.forEach((f) => ws.send(f));
+    };
+    ws.onmessage = (ev) => {
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(ev.data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      if (frame && typeof frame.type === "string") this.opts.onFrame(frame);
+    };
+    ws.onclose = (ev) => {
+      this.ws = null;
+      // 4403: unknown widget key or a site not allowed to embed it; retrying cannot help.
+      if (ev.code === 4403) this.stopped = true;
+      this.opts.onStatus(this.stopped); // not retrying: no "reconnecting" banner
+      if (!this.stopped) this.schedule();
+    };
+  }
+
+  private schedule(): void {
+    // Exponential backoff with jitter, capped at 30 s, so a restarted server is not stampeded.
+    const base = Math.min(30000, 1000 * 2 ** this.attempt++);
+    clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => this.connect(), base / 2 + Math.random() * (base / 2));
+  }
+
+  /** Reconnect now (e.g. after the token was dropped). */
+  restart(): void {
+    this.ws?.close();
+  }
+
+  send(frame: Record<string, unknown>): void {
+    const data = JSON.stringify(frame);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+    else if (frame.type !== "typing") {
+      // Messages typed while offline go out on reconnect; client_id lets the server drop duplicates.
+      this.outbox.push(data);
+      this.connect();
+    }
+  }
+}

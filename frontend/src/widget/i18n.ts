@@ -1,0 +1,41 @@
+// Widget UI strings. The visitor's browser language picks the table; anything not Russian gets English.
+
+const en = {
+  open: "Open chat",
+  close: "Close chat",
+  title: "Chat with us",
+  placeholder: "Type a message…",
+  send: "Send",
+  operator: "Call operator",
+  queue: (n: number) => `You are #${n} in the queue`,
+  wait: (m: number) => (m < 1 ? "an operator will answer in under a minute" : `expected wait ~${m} min`),
+  typing: "Operator is typing…",
+  reconnecting: "Connection lost. Reconnecting…",
+  file: "Download file",
+  unread: (n: number) => `${n} unread`,
+  messages: "Messages",
+  error: "Something went wrong",
+};
+
+export type Strings = typeof en;
+
+const ru: Strings = {
+  open: "Открыть чат",
+  close: "Закрыть чат",
+  title: "Напишите нам",
+  placeholder: "Введите сообщение…",
+  send: "Отправить",
+  operator: "Позвать оператора",
+  queue: (n) => `Вы №${n} в очереди`,
+  wait: (m) => (m < 1 ? "оператор ответит меньше чем через минуту" : `ожидание ~${m} мин`),
+  typing: "Оператор печатает…",
+  reconnecting: "Нет связи. Переподключаемся…",
+  file: "Скачать файл",
+  unread: (n) => `Непрочитанных: ${n}`,
+  messages: "Сообщения",
+  error: "Что-то пошло не так",
+};
+
+export function pickStrings(lang: string | undefined): Strings {
+  return (lang || "").toLowerCase().startsWith("ru") ? ru : en;
+}

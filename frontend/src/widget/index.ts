@@ -1,0 +1,2 @@
+// Placeholder entry; the widget engineer replaces this file.
+export {};
