@@ -250,15 +250,14 @@ class Turn:
             return
         from channels_app.queue import enqueue
 
+        # The engine already sent the handoff node's text as a SendMessage; Handoff.message is the
+        # operator's copy, so it is not passed on (it would reach the customer twice).
         enqueue(self.conv, department=effect.department, reason=effect.reason, node_id=effect.node_id,
-                note=effect.note, message=effect.message)
+                note=effect.note)
         self.flush()
 
     def preview_handoff(self, effect: fx.Handoff) -> None:
         """A draft preview never reaches real operators: show what would happen instead."""
-        if effect.message:
-            self.add(direction=Message.Direction.OUT, sender=Message.Sender.BOT, text=effect.message,
-                     node_id=effect.node_id or "")
         department = effect.department or "the default department"
         self.add(direction=Message.Direction.OUT, sender=Message.Sender.SYSTEM,
                  text=f"Preview: the chat would now wait for an operator of {department} (reason: {effect.reason}).",

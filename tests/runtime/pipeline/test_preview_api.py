@@ -84,6 +84,8 @@ def test_preview_handoff_does_not_reach_real_operators(client, draft):
                        format="json").json()
     assert turn["mode"] == "queued"
     assert turn["messages"][-1]["payload"]["preview_handoff"] is True
+    bot_texts = [m["text"] for m in turn["messages"] if m["sender"] == "bot"]
+    assert len(bot_texts) == len(set(bot_texts))  # the handoff node's text is shown once, not twice
     assert not AssignmentEvent.objects.exists()
 
 
