@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install frontend migrate demo serve lint bench clean
+.PHONY: run test install frontend frontend-test migrate demo serve lint bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install: $(VENV)/.installed
 
 frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm run build; fi
+
+# Vitest: the editor's state logic (graph <-> scenario JSON, undo/redo, copy/paste ids, ports, UI strings).
+frontend-test: frontend
+	cd frontend && npm test
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -33,7 +37,7 @@ run: install frontend demo
 	$(PY) manage.py db_worker --queue-name '*' & \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) channels_app.asgi:application
 
-test: install frontend
+test: install frontend frontend-test
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from builder import views
+
+urlpatterns = [
+    path("", views.scenario_list, name="scenario-list"),
+    path("editor/<uuid:scenario_id>/", views.editor, name="editor"),
+    path("settings/", views.workspace_settings, name="workspace-settings"),
+]

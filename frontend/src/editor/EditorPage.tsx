@@ -1,0 +1,869 @@
+// The canvas page: palette, React Flow canvas, inspector / settings, preview, autosave with
+// optimistic concurrency, findings, publish, versions and diff.
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useEdgesState,
+  useNodesState,
+  useNodesInitialized,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api, ApiError, wsUrl } from "../shared/api";
+import type { Bootstrap } from "../shared/bootstrap";
+import { LanguageSwitcher, useI18n } from "../shared/i18n";
+import { DeclareVariableContext, Inspector, type Department } from "./Inspector";
+import { copySelection, parseClipboard, remapForPaste } from "./model/clipboard";
+import { docToFlow, edgeToFlow, flowToDoc, nodeToFlow, type DocMeta, type FlowEdge, type FlowNode } from "./model/convert";
+import { defaultData } from "./model/defaults";
+import { connectEdge, pruneEdges } from "./model/graph";
+import { canRedo, canUndo, commit, createHistory, redo, undo, type HistoryState } from "./model/history";
+import { uniqueId } from "./model/ids";
+import { autoLayout } from "./model/layout";
+import { BUILTIN_VARIABLES, type Finding, type NodeData, type NodeType, type ScenarioDocument } from "./model/types";
+import { Icon } from "./icons";
+import { nodeTypes } from "./nodes";
+import { DND_MIME, Palette } from "./Palette";
+import { Preview } from "./Preview";
+import { ScenarioSettings } from "./ScenarioSettings";
+import { StatusContext, StatusStore } from "./status";
+import { DiffCanvas, VersionsDrawer, type Version } from "./Versions";
+
+const SAVE_DELAY_MS = 800;
+
+type SaveState = "saved" | "dirty" | "saving" | "error" | "conflict";
+
+interface ScenarioResponse {
+  id: string;
+  name: string;
+  draft: ScenarioDocument;
+  revision: number;
+  findings: Finding[];
+  published_version: number | null;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+interface Conflict {
+  current_revision: number;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
+}
+
+export function EditorApp({ boot }: { boot: Bootstrap }) {
+  const store = useMemo(() => new StatusStore(), []);
+  return (
+    <StatusContext.Provider value={store}>
+      <ReactFlowProvider>
+        <Editor boot={boot} store={store} />
+      </ReactFlowProvider>
+    </StatusContext.Provider>
+  );
+}
+
+function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
+  const { t, lang } = useI18n();
+  const scenarioId = boot.scenario_id!;
+  const base = wsUrl(boot.workspace, `scenarios/${scenarioId}/`);
+  const wsBase = wsUrl(boot.workspace);
+  const canEdit = boot.role === "admin" || boot.role === "editor";
+  const flow = useReactFlow<FlowNode, FlowEdge>();
+
+  const [nodes, setNodes, onNodesChangeBase] = useNodesState<FlowNode>([]);
+  const [edges, setEdges, onEdgesChangeBase] = useEdgesState<FlowEdge>([]);
+  const [meta, setMeta] = useState<DocMeta>({ format: "botflow/scenario", version: 1 });
+  const [loaded, setLoaded] = useState(false);
+  const [loadError, setLoadError] = useState("");
+  const [name, setName] = useState("");
+  const [findings, setFindings] = useState<Finding[]>([]);
+  const [saveState, setSaveState] = useState<SaveState>("saved");
+  const [saveError, setSaveError] = useState("");
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [updatedAt, setUpdatedAt] = useState("");
+  const [publishedVersion, setPublishedVersion] = useState<number | null>(null);
+  const [departments, setDepartments] = useState<Department[]>([]);
+  const [rightPanel, setRightPanel] = useState<"inspector" | "preview">("inspector");
+  const [showVersions, setShowVersions] = useState(false);
+  const [showProblems, setShowProblems] = useState(false);
+  const [publishOpen, setPublishOpen] = useState(false);
+  const [diff, setDiff] = useState<{ a: number; b: number } | null>(null);
+  const [toast, setToast] = useState("");
+  const [historyFlags, setHistoryFlags] = useState({ undo: false, redo: false });
+
+  // Refs mirror the latest state for event handlers and the autosave timer.
+  const nodesRef = useRef(nodes);
+  const edgesRef = useRef(edges);
+  const metaRef = useRef(meta);
+  nodesRef.current = nodes;
+  edgesRef.current = edges;
+  metaRef.current = meta;
+  const revisionRef = useRef(0);
+  const history = useRef<HistoryState<ScenarioDocument> | null>(null);
+  const pendingCommit = useRef<string | null | undefined>(undefined);
+  const saveTimer = useRef<number | undefined>(undefined);
+  const inFlight = useRef<Promise<boolean> | null>(null);
+  const saveAgain = useRef(false);
+  const conflictRef = useRef<Conflict | null>(null);
+  conflictRef.current = conflict;
+  const lastMouse = useRef<{ x: number; y: number } | null>(null);
+  const wrapper = useRef<HTMLDivElement>(null);
+  // Fit the view once React Flow has measured the freshly loaded nodes (not before: it would fit nothing).
+  const needFit = useRef(false);
+  const nodesInitialized = useNodesInitialized();
+  useEffect(() => {
+    if (nodesInitialized && needFit.current) {
+      needFit.current = false;
+      flow.fitView({ padding: 0.25, maxZoom: 1 });
+    }
+  }, [flow, nodesInitialized]);
+
+  const snapshot = useCallback(() => flowToDoc(nodesRef.current, edgesRef.current, metaRef.current), []);
+
+  const showToast = useCallback((msg: string) => {
+    setToast(msg);
+    window.setTimeout(() => setToast((cur) => (cur === msg ? "" : cur)), 3500);
+  }, []);
+
+  const applyFindings = useCallback(
+    (list: Finding[]) => {
+      setFindings(list);
+      store.setFindings(list);
+    },
+    [store],
+  );
+
+  const loadDocument = useCallback(
+    (doc: ScenarioDocument, fit: boolean) => {
+      const g = docToFlow(doc);
+      setNodes(g.nodes);
+      setEdges(g.edges);
+      setMeta(g.meta);
+      store.setStart(g.meta.start);
+      if (fit) needFit.current = true;
+      return g;
+    },
+    [setEdges, setNodes, store],
+  );
+
+  const load = useCallback(async () => {
+    try {
+      const sc = await api.get<ScenarioResponse>(base);
+      revisionRef.current = sc.revision;
+      setName(sc.name);
+      setPublishedVersion(sc.published_version);
+      setUpdatedAt(sc.updated_at);
+      const g = loadDocument(sc.draft, true);
+      history.current = createHistory(flowToDoc(g.nodes, g.edges, g.meta));
+      setHistoryFlags({ undo: false, redo: false });
+      applyFindings(sc.findings ?? []);
+      setConflict(null);
+      setSaveState("saved");
+      setLoaded(true);
+      if (g.missingPositions) {
+        const pos = autoLayout(sc.draft.nodes, sc.draft.edges);
+        setNodes((nds) => nds.map((n) => ({ ...n, position: pos.get(n.id) ?? n.position })));
+      }
+    } catch (e) {
+      setLoadError(e instanceof ApiError ? e.message : String(e));
+    }
+  }, [applyFindings, base, loadDocument, setNodes]);
+
+  useEffect(() => {
+    load();
+    api
+      .get<any>(`${wsBase}departments/`)
+      .then((d) => setDepartments(Array.isArray(d) ? d : (d?.results ?? d?.departments ?? [])))
+      .catch(() => setDepartments([]));
+  }, [load, wsBase]);
+
+  // --- autosave -------------------------------------------------------------------------------
+  const save = useCallback(async (): Promise<boolean> => {
+    window.clearTimeout(saveTimer.current);
+    if (conflictRef.current || !canEdit) return false;
+    if (inFlight.current) {
+      saveAgain.current = true;
+      return inFlight.current;
+    }
+    const run = (async () => {
+      setSaveState("saving");
+      try {
+        const res = await api.put<{ revision: number; findings: Finding[]; updated_at: string }>(`${base}draft/`, {
+          document: snapshot(),
+          revision: revisionRef.current,
+        });
+        revisionRef.current = res.revision;
+        setUpdatedAt(res.updated_at);
+        applyFindings(res.findings ?? []);
+        setSaveError("");
+        setSaveState("saved");
+        return true;
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 409) {
+          setConflict({
+            current_revision: e.body?.current_revision,
+            updated_by: e.body?.updated_by ?? null,
+            updated_at: e.body?.updated_at ?? "",
+          });
+          setSaveState("conflict");
+        } else {
+          setSaveError(e instanceof ApiError ? e.message : t("save.network_error"));
+          setSaveState("error");
+        }
+        return false;
+      } finally {
+        inFlight.current = null;
+      }
+    })();
+    inFlight.current = run;
+    const ok = await run;
+    if (saveAgain.current && ok) {
+      saveAgain.current = false;
+      return save();
+    }
+    return ok;
+  }, [applyFindings, base, canEdit, snapshot, t]);
+
+  const scheduleSave = useCallback(() => {
+    if (!canEdit) return;
+    setSaveState((s) => (s === "conflict" ? s : "dirty"));
+    window.clearTimeout(saveTimer.current);
+    saveTimer.current = window.setTimeout(() => save(), SAVE_DELAY_MS);
+  }, [canEdit, save]);
+
+  const flushSave = useCallback(async () => {
+    if (saveState === "saved" && !inFlight.current) return true;
+    return save();
+  }, [save, saveState]);
+
+  // Commit a history step + schedule a save after the state change has rendered.
+  useEffect(() => {
+    if (pendingCommit.current === undefined || !history.current) return;
+    const key = pendingCommit.current;
+    pendingCommit.current = undefined;
+    history.current = commit(history.current, snapshot(), key);
+    setHistoryFlags({ undo: canUndo(history.current), redo: canRedo(history.current) });
+    store.setStart(metaRef.current.start);
+    scheduleSave();
+  }, [nodes, edges, meta, scheduleSave, snapshot, store]);
+
+  useEffect(() => {
+    const warn = (e: BeforeUnloadEvent) => {
+      if (saveState !== "saved") e.preventDefault();
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [saveState]);
+
+  // --- graph edits ------------------------------------------------------------------------------
+  const onNodesChange = useCallback(
+    (changes: NodeChange<FlowNode>[]) => {
+      const structural = changes.some(
+        (c) => c.type === "remove" || c.type === "add" || (c.type === "position" && c.dragging === false),
+      );
+      if (structural) pendingCommit.current = null;
+      onNodesChangeBase(changes);
+      if (changes.some((c) => c.type === "remove")) {
+        const removed = new Set(changes.filter((c) => c.type === "remove").map((c) => (c as { id: string }).id));
+        setEdges((es) => es.filter((e) => !removed.has(e.source) && !removed.has(e.target)));
+      }
+    },
+    [onNodesChangeBase, setEdges],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<FlowEdge>[]) => {
+      if (changes.some((c) => c.type === "remove" || c.type === "add")) pendingCommit.current = null;
+      onEdgesChangeBase(changes);
+    },
+    [onEdgesChangeBase],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (!c.source || !c.target) return;
+      const taken = new Set(edgesRef.current.map((e) => e.id));
+      const edge: FlowEdge = { id: uniqueId("e", taken), source: c.source, sourceHandle: c.sourceHandle ?? "next", target: c.target };
+      pendingCommit.current = null;
+      setEdges((es) => connectEdge(es, edge));
+    },
+    [setEdges],
+  );
+
+  const declareVariables = useCallback((names: string[]) => {
+    const declared = new Set((metaRef.current.variables ?? []).map((v) => v.name));
+    const missing = names.filter((n) => n && !declared.has(n) && !BUILTIN_VARIABLES.includes(n));
+    if (!missing.length) return;
+    pendingCommit.current = null;
+    setMeta((m) => ({ ...m, variables: [...(m.variables ?? []), ...missing.map((name) => ({ name, type: "string" as const }))] }));
+  }, []);
+
+  const declareOne = useCallback((name: string) => declareVariables([name]), [declareVariables]);
+
+  const addNode = useCallback(
+    (type: NodeType, position?: { x: number; y: number }) => {
+      const taken = new Set(nodesRef.current.map((n) => n.id));
+      const id = uniqueId(type, taken);
+      let pos = position;
+      if (!pos) {
+        const rect = wrapper.current?.getBoundingClientRect();
+        pos = flow.screenToFlowPosition({
+          x: (rect?.left ?? 0) + (rect?.width ?? 800) / 2 - 130,
+          y: (rect?.top ?? 0) + (rect?.height ?? 600) / 2 - 60,
+        });
+      }
+      const data = defaultData(type, t);
+      const node: FlowNode = { ...nodeToFlow({ id, type, position: pos, data }), selected: true };
+      pendingCommit.current = null;
+      setNodes((nds) => [...nds.map((n) => (n.selected ? { ...n, selected: false } : n)), node]);
+      if (type === "ask") declareVariables([data.variable]);
+      if (type === "set_variable") declareVariables(data.assignments.map((a: { variable: string }) => a.variable));
+      if (!metaRef.current.start || !taken.has(metaRef.current.start)) setMeta((m) => ({ ...m, start: id }));
+    },
+    [declareVariables, flow, setNodes, t],
+  );
+
+  const onDrop = useCallback(
+    (e: React.DragEvent) => {
+      e.preventDefault();
+      const type = e.dataTransfer.getData(DND_MIME) as NodeType;
+      if (!type) return;
+      addNode(type, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+    },
+    [addNode, flow],
+  );
+
+  const onDragOver = useCallback((e: React.DragEvent) => {
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "move";
+  }, []);
+
+  const replaceNodeData = useCallback(
+    (id: string, data: NodeData, field: string) => {
+      const next = nodesRef.current.map((n) => (n.id === id ? { ...n, data } : n));
+      pendingCommit.current = `${id}:${field}`;
+      setNodes(next);
+      setEdges((es) => pruneEdges(es, next));
+          },
+    [setEdges, setNodes],
+  );
+
+  const deleteNode = useCallback(
+    (id: string) => {
+      pendingCommit.current = null;
+      setNodes((nds) => nds.filter((n) => n.id !== id));
+      setEdges((es) => es.filter((e) => e.source !== id && e.target !== id));
+    },
+    [setEdges, setNodes],
+  );
+
+  const setStart = useCallback((id: string) => {
+    pendingCommit.current = "start";
+    setMeta((m) => ({ ...m, start: id }));
+  }, []);
+
+  const patchMeta = useCallback((patch: Partial<DocMeta>, field: string) => {
+    pendingCommit.current = `meta:${field}`;
+    setMeta((m) => ({ ...m, ...patch }));
+  }, []);
+
+  const restore = useCallback(
+    (doc: ScenarioDocument) => {
+      const selected = new Set(nodesRef.current.filter((n) => n.selected).map((n) => n.id));
+      const g = docToFlow(doc);
+      setNodes(g.nodes.map((n) => (selected.has(n.id) ? { ...n, selected: true } : n)));
+      setEdges(g.edges);
+      setMeta(g.meta);
+      store.setStart(g.meta.start);
+      setHistoryFlags({ undo: canUndo(history.current!), redo: canRedo(history.current!) });
+      scheduleSave();
+    },
+    [scheduleSave, setEdges, setNodes, store],
+  );
+
+  const doUndo = useCallback(() => {
+    if (!history.current || !canUndo(history.current)) return;
+    history.current = undo(history.current);
+    restore(history.current.present);
+  }, [restore]);
+
+  const doRedo = useCallback(() => {
+    if (!history.current || !canRedo(history.current)) return;
+    history.current = redo(history.current);
+    restore(history.current.present);
+  }, [restore]);
+
+  const layout = useCallback(() => {
+    const doc = snapshot();
+    const sizes = new Map(
+      nodesRef.current.map((n) => [n.id, { width: n.measured?.width ?? 260, height: n.measured?.height ?? 120 }]),
+    );
+    const pos = autoLayout(doc.nodes, doc.edges, sizes);
+    pendingCommit.current = null;
+    setNodes((nds) => nds.map((n) => ({ ...n, position: pos.get(n.id) ?? n.position })));
+    window.requestAnimationFrame(() => flow.fitView({ padding: 0.2, duration: 300 }));
+  }, [flow, setNodes, snapshot]);
+
+  const paste = useCallback(
+    (text: string) => {
+      const clip = parseClipboard(text);
+      if (!clip || !clip.nodes.length) return false;
+      const at = lastMouse.current ? flow.screenToFlowPosition(lastMouse.current) : undefined;
+      const result = remapForPaste(
+        clip,
+        new Set(nodesRef.current.map((n) => n.id)),
+        new Set(edgesRef.current.map((e) => e.id)),
+        at,
+      );
+      pendingCommit.current = null;
+      setNodes((nds) => [
+        ...nds.map((n) => (n.selected ? { ...n, selected: false } : n)),
+        ...result.nodes.map((n) => ({ ...nodeToFlow(n), selected: true })),
+      ]);
+      setEdges((es) => [...es, ...result.edges.map(edgeToFlow)]);
+      const known = new Set((metaRef.current.variables ?? []).map((v) => v.name));
+      const extra = (clip.variables ?? []).filter((v) => !known.has(v.name));
+      if (extra.length) setMeta((m) => ({ ...m, variables: [...(m.variables ?? []), ...extra] }));
+      if (!metaRef.current.start) setMeta((m) => ({ ...m, start: result.nodes[0].id }));
+      showToast(t("clipboard.pasted", { n: result.nodes.length }));
+      return true;
+    },
+    [flow, setEdges, setNodes, showToast, t],
+  );
+
+  // Clipboard and keyboard shortcuts (outside text fields, where the browser's own behaviour wins).
+  useEffect(() => {
+    const selectedIds = () => nodesRef.current.filter((n) => n.selected).map((n) => n.id);
+    const onCopy = (e: ClipboardEvent) => {
+      if (isTyping(e.target) || !selectedIds().length) return;
+      e.clipboardData?.setData("text/plain", JSON.stringify(copySelection(snapshot(), selectedIds()), null, 2));
+      e.preventDefault();
+      showToast(t("clipboard.copied", { n: selectedIds().length }));
+    };
+    const onCut = (e: ClipboardEvent) => {
+      if (isTyping(e.target) || !selectedIds().length || !canEdit) return;
+      onCopy(e);
+      const ids = new Set(selectedIds());
+      pendingCommit.current = null;
+      setNodes((nds) => nds.filter((n) => !ids.has(n.id)));
+      setEdges((es) => es.filter((x) => !ids.has(x.source) && !ids.has(x.target)));
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      if (isTyping(e.target) || !canEdit) return;
+      const text = e.clipboardData?.getData("text/plain") ?? "";
+      if (paste(text)) e.preventDefault();
+    };
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === "s") {
+        e.preventDefault();
+        save();
+        return;
+      }
+      if (isTyping(e.target) || !mod) return;
+      const key = e.key.toLowerCase();
+      if (key === "z" && !e.shiftKey) {
+        e.preventDefault();
+        doUndo();
+      } else if ((key === "z" && e.shiftKey) || key === "y") {
+        e.preventDefault();
+        doRedo();
+      } else if (key === "a") {
+        e.preventDefault();
+        setNodes((nds) => nds.map((n) => (n.selected ? n : { ...n, selected: true })));
+      }
+    };
+    document.addEventListener("copy", onCopy);
+    document.addEventListener("cut", onCut);
+    document.addEventListener("paste", onPaste);
+    window.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("copy", onCopy);
+      document.removeEventListener("cut", onCut);
+      document.removeEventListener("paste", onPaste);
+      window.removeEventListener("keydown", onKey);
+    };
+  }, [canEdit, doRedo, doUndo, paste, save, setEdges, setNodes, showToast, snapshot, t]);
+
+  // --- conflict, publish, problems --------------------------------------------------------------
+  const overwrite = useCallback(async () => {
+    if (!conflict) return;
+    revisionRef.current = conflict.current_revision;
+    conflictRef.current = null;
+    setConflict(null);
+    await save();
+  }, [conflict, save]);
+
+  const errors = findings.filter((f) => f.severity === "error");
+  const warnings = findings.filter((f) => f.severity === "warning");
+
+  const focusNode = useCallback(
+    (id: string | null | undefined) => {
+      if (!id) return;
+      const node = nodesRef.current.find((n) => n.id === id);
+      if (!node) return;
+      setNodes((nds) => nds.map((n) => ({ ...n, selected: n.id === id })));
+      const w = node.measured?.width ?? 260;
+      const h = node.measured?.height ?? 120;
+      flow.setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: Math.max(flow.getZoom(), 1), duration: 300 });
+    },
+    [flow, setNodes],
+  );
+
+  const setActiveNode = useCallback(
+    (id: string | null) => {
+      store.setActive(id);
+    },
+    [store],
+  );
+
+  const selected = nodes.filter((n) => n.selected);
+  const single = selected.length === 1 ? selected[0] : null;
+  // Recomputed only when the set of ids changes, not on every drag frame.
+  const idKey = nodes.map((n) => n.id).join("\n");
+  const nodeIds = useMemo(() => (idKey ? idKey.split("\n") : []), [idKey]);
+  const variableNames = useMemo(
+    () => [...(meta.variables ?? []).map((v) => v.name), ...BUILTIN_VARIABLES],
+    [meta.variables],
+  );
+  const singleId = single?.id;
+  const singleFindings = useMemo(
+    () => (singleId ? findings.filter((f) => f.node_id === singleId) : []),
+    [findings, singleId],
+  );
+
+  const renameScenario = async (value: string) => {
+    const trimmed = value.trim();
+    if (!trimmed) return;
+    try {
+      await api.patch(base, { name: trimmed });
+      setName(trimmed);
+      patchMeta({ name: trimmed }, "name");
+    } catch (e) {
+      showToast(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+
+  if (loadError) return <div className="bf-page-error">{loadError}</div>;
+
+  const saveLabel = !loaded
+    ? t("common.loading")
+    : saveState === "saving"
+      ? t("save.saving")
+      : saveState === "dirty"
+        ? t("save.dirty")
+        : saveState === "error"
+          ? t("save.error")
+          : saveState === "conflict"
+            ? t("save.conflict")
+            : t("save.saved");
+
+  return (
+    <DeclareVariableContext.Provider value={declareOne}>
+    <div className="bf-editor">
+      <header className="bf-topbar">
+        <a className="bf-brand" href="/" title={t("list.title")}>
+          ◆ botflow
+        </a>
+        <input
+          className="bf-title-input"
+          aria-label={t("list.name")}
+          defaultValue={name}
+          key={name}
+          onBlur={(e) => e.target.value !== name && renameScenario(e.target.value)}
+          onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+          disabled={!canEdit}
+        />
+        <span className={`bf-save bf-save--${saveState}`} data-testid="save-state" title={saveError || updatedAt}>
+          {saveLabel}
+        </span>
+        <span className="bf-spacer" />
+        <button type="button" className="bf-btn" onClick={doUndo} disabled={!historyFlags.undo} title={`${t("tb.undo")} (Ctrl+Z)`} aria-label={t("tb.undo")}>
+          <Icon name="undo" />
+        </button>
+        <button
+          type="button"
+          className="bf-btn"
+          onClick={doRedo}
+          disabled={!historyFlags.redo}
+          title={`${t("tb.redo")} (Ctrl+Shift+Z)`}
+          aria-label={t("tb.redo")}
+        >
+          <Icon name="redo" />
+        </button>
+        <button type="button" className="bf-btn" onClick={layout} title={t("tb.layout")} aria-label={t("tb.layout")}>
+          <Icon name="layout" /> <span className="bf-btn-label">{t("tb.layout")}</span>
+        </button>
+        <button
+          type="button"
+          className={`bf-btn ${errors.length ? "bf-btn-error" : warnings.length ? "bf-btn-warning" : ""}`}
+          onClick={() => setShowProblems((v) => !v)}
+          data-testid="problems-toggle"
+          title={t("tb.problems")}
+          aria-label={t("tb.problems")}
+        >
+          <Icon name={errors.length || warnings.length ? "alert" : "check"} />
+          <span className="bf-btn-label">{t("tb.problems")}</span>
+          {errors.length ? <span className="bf-badge bf-badge-error">{errors.length}</span> : null}
+          {warnings.length ? <span className="bf-badge bf-badge-warning">{warnings.length}</span> : null}
+        </button>
+        <button
+          type="button"
+          className={`bf-btn ${showVersions ? "is-on" : ""}`}
+          onClick={() => setShowVersions((v) => !v)}
+          title={t("tb.versions")}
+          aria-label={t("tb.versions")}
+        >
+          <Icon name="history" /> <span className="bf-btn-label">{t("tb.versions")}</span>
+          {publishedVersion ? ` · v${publishedVersion}` : ""}
+        </button>
+        <button
+          type="button"
+          className={`bf-btn ${rightPanel === "preview" ? "is-on" : ""}`}
+          onClick={() => setRightPanel((p) => (p === "preview" ? "inspector" : "preview"))}
+          data-testid="preview-toggle"
+          title={t("tb.preview")}
+          aria-label={t("tb.preview")}
+        >
+          <Icon name="play" /> <span className="bf-btn-label">{t("tb.preview")}</span>
+        </button>
+        <button
+          type="button"
+          className="bf-btn bf-btn-primary"
+          disabled={!canEdit || errors.length > 0 || saveState === "conflict" || !loaded}
+          title={errors.length ? t("publish.blocked", { n: errors.length }) : ""}
+          onClick={() => setPublishOpen(true)}
+          data-testid="publish"
+        >
+          {t("tb.publish")}
+        </button>
+        <LanguageSwitcher />
+      </header>
+
+      {conflict ? (
+        <div className="bf-banner bf-banner-conflict" role="alert" data-testid="conflict">
+          <span>
+            {t("conflict.text", {
+              user: conflict.updated_by ?? t("conflict.someone"),
+              time: conflict.updated_at ? new Date(conflict.updated_at).toLocaleString(lang) : "",
+            })}
+          </span>
+          <span className="bf-spacer" />
+          <button type="button" className="bf-btn" onClick={() => load()}>
+            {t("conflict.reload")}
+          </button>
+          <button type="button" className="bf-btn bf-btn-danger" onClick={overwrite}>
+            {t("conflict.overwrite")}
+          </button>
+        </div>
+      ) : null}
+      {saveState === "error" ? (
+        <div className="bf-banner bf-banner-error" role="alert">
+          <span>
+            {t("save.failed")}: {saveError}
+          </span>
+          <span className="bf-spacer" />
+          <button type="button" className="bf-btn" onClick={() => save()}>
+            {t("common.retry")}
+          </button>
+        </div>
+      ) : null}
+
+      <div className="bf-workspace">
+        {canEdit ? <Palette onAdd={addNode} /> : null}
+        <div
+          className="bf-canvas"
+          ref={wrapper}
+          onDrop={onDrop}
+          onDragOver={onDragOver}
+          onMouseMove={(e) => {
+            lastMouse.current = { x: e.clientX, y: e.clientY };
+          }}
+          onMouseLeave={() => {
+            lastMouse.current = null;
+          }}
+          data-testid="canvas"
+        >
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            nodesDraggable={canEdit}
+            nodesConnectable={canEdit}
+            deleteKeyCode={canEdit ? ["Backspace", "Delete"] : null}
+            multiSelectionKeyCode={["Meta", "Control", "Shift"]}
+            selectionKeyCode="Shift"
+            minZoom={0.1}
+            maxZoom={2}
+            onlyRenderVisibleElements={nodes.length > 200}
+            defaultEdgeOptions={{ type: "smoothstep", interactionWidth: 16 }}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
+            <Controls />
+            <MiniMap pannable zoomable nodeStrokeWidth={3} />
+          </ReactFlow>
+          {loaded && nodes.length === 0 ? <div className="bf-empty-canvas">{t("canvas.empty")}</div> : null}
+          {showProblems ? (
+            <div className="bf-problems" data-testid="problems">
+              <div className="bf-panel-head">
+                {t("tb.problems")}
+                <span className="bf-spacer" />
+                <button type="button" className="bf-icon-btn" onClick={() => setShowProblems(false)}>
+                  ✕
+                </button>
+              </div>
+              {findings.length === 0 ? <p className="bf-muted">{t("problems.none")}</p> : null}
+              <ul>
+                {[...errors, ...warnings].map((f, i) => (
+                  <li key={i} className={`is-${f.severity}`}>
+                    <button type="button" onClick={() => focusNode(f.node_id)} disabled={!f.node_id}>
+                      <span className={`bf-sev is-${f.severity}`}><Icon name="alert" size={14} /></span>
+                      <span>{f.message}</span>
+                      {f.node_id ? <code>{f.node_id}</code> : null}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          {diff ? <DiffCanvas base={base} a={diff.a} b={diff.b} onClose={() => setDiff(null)} /> : null}
+        </div>
+        <div className="bf-side">
+          {rightPanel === "preview" ? (
+            <Preview
+              base={wsBase}
+              scenarioId={scenarioId}
+              beforeStart={flushSave}
+              onActiveNode={setActiveNode}
+              onClose={() => setRightPanel("inspector")}
+            />
+          ) : single ? (
+            <Inspector
+              key={single.id}
+              id={single.id}
+              type={single.type as NodeType}
+              data={single.data}
+              isStart={meta.start === single.id}
+              variables={variableNames}
+              departments={departments}
+              nodeIds={nodeIds}
+              onPatch={canEdit ? replaceNodeData : () => {}}
+              onDelete={deleteNode}
+              onSetStart={setStart}
+              findings={singleFindings}
+            />
+          ) : selected.length > 1 ? (
+            <div className="bf-inspector">
+              <div className="bf-panel-head">{t("inspector.multi", { n: selected.length })}</div>
+              <p className="bf-muted bf-pad">{t("inspector.multi_hint")}</p>
+            </div>
+          ) : (
+            <ScenarioSettings meta={meta} nodeIds={nodeIds} departments={departments} onChange={patchMeta} />
+          )}
+        </div>
+        {showVersions ? (
+          <VersionsDrawer
+            base={base}
+            publishedVersion={publishedVersion}
+            onClose={() => setShowVersions(false)}
+            onCompare={(a, b) => setDiff({ a, b })}
+            onRolledBack={(v: Version) => {
+              setPublishedVersion(v.number);
+              showToast(t("versions.rolled_back", { n: v.number }));
+              load();
+            }}
+          />
+        ) : null}
+      </div>
+      {publishOpen ? (
+        <PublishDialog
+          onCancel={() => setPublishOpen(false)}
+          onPublish={async (note) => {
+            if (!(await flushSave())) return t("publish.save_failed");
+            try {
+              const v = await api.post<Version>(`${base}publish/`, { note, revision: revisionRef.current });
+              setPublishedVersion(v.number);
+              setPublishOpen(false);
+              showToast(t("publish.done", { n: v.number }));
+              return "";
+            } catch (e) {
+              if (e instanceof ApiError && e.errors.length) {
+                applyFindings(e.errors.map((x) => ({ severity: "error", code: x.code ?? "", node_id: x.node_id, path: x.path, message: x.message })));
+              }
+              return e instanceof ApiError ? e.message : String(e);
+            }
+          }}
+        />
+      ) : null}
+      {toast ? (
+        <div className="bf-toast" role="status" data-testid="toast">
+          {toast}
+        </div>
+      ) : null}
+    </div>
+    </DeclareVariableContext.Provider>
+  );
+}
+
+function PublishDialog({ onCancel, onPublish }: { onCancel: () => void; onPublish: (note: string) => Promise<string> }) {
+  const { t } = useI18n();
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  return (
+    <div className="bf-modal-backdrop" onClick={onCancel}>
+      <form
+        className="bf-modal"
+        role="dialog"
+        aria-label={t("publish.title")}
+        onClick={(e) => e.stopPropagation()}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(await onPublish(note));
+          setBusy(false);
+        }}
+      >
+        <h2>{t("publish.title")}</h2>
+        <p className="bf-muted">{t("publish.text")}</p>
+        <label className="bf-field">
+          <span className="bf-field-label">{t("publish.note")}</span>
+          <textarea
+            rows={3}
+            value={note}
+            maxLength={500}
+            autoFocus
+            onChange={(e) => setNote(e.target.value)}
+            placeholder={t("publish.note_placeholder")}
+            data-testid="publish-note"
+          />
+        </label>
+        {error ? <div className="bf-alert bf-alert-error">{error}</div> : null}
+        <div className="bf-modal-foot">
+          <button type="button" className="bf-btn" onClick={onCancel}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" className="bf-btn bf-btn-primary" disabled={busy} data-testid="publish-confirm">
+            {t("tb.publish")}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,157 @@
+// Scenario-wide settings shown when no node is selected: start node, the "call operator" button,
+// fallback text, language, time zone and declared variables.
+import { memo } from "react";
+import { useI18n } from "../shared/i18n";
+import { Field, ListField } from "./fields";
+import { Icon } from "./icons";
+import type { DocMeta } from "./model/convert";
+import type { Variable } from "./model/types";
+import type { Department } from "./Inspector";
+
+interface Props {
+  meta: DocMeta;
+  nodeIds: string[];
+  departments: Department[];
+  onChange: (patch: Partial<DocMeta>, field: string) => void;
+}
+
+const TYPES: Variable["type"][] = ["string", "number", "boolean", "json"];
+
+function ScenarioSettingsImpl({ meta, nodeIds, departments, onChange }: Props) {
+  const { t } = useI18n();
+  const settings = meta.settings ?? {};
+  const op = settings.operator_button ?? {};
+  const variables = meta.variables ?? [];
+  const setSettings = (patch: Record<string, unknown>, field: string) => {
+    const next: Record<string, unknown> = { ...settings, ...patch };
+    for (const [k, v] of Object.entries(patch)) if (v === "" || v === undefined) delete next[k];
+    onChange({ settings: next }, `settings.${field}`);
+  };
+  const setOp = (patch: Record<string, unknown>, field: string) => {
+    const next: Record<string, unknown> = { ...op, ...patch };
+    for (const [k, v] of Object.entries(patch)) if (v === "" || v === undefined) delete next[k];
+    setSettings({ operator_button: next }, `op.${field}`);
+  };
+  const setVars = (v: Variable[], field: string) => onChange({ variables: v }, `variables.${field}`);
+
+  return (
+    <div className="bf-inspector" data-testid="scenario-settings">
+      <div className="bf-panel-head"><Icon name="settings" /> {t("s.title")}</div>
+      <div className="bf-form">
+        <Field label={t("s.start")}>
+          <select value={meta.start ?? ""} onChange={(e) => onChange({ start: e.target.value }, "start")}>
+            <option value="">—</option>
+            {nodeIds.map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
+        </Field>
+        <fieldset className="bf-fieldset">
+          <legend>{t("s.operator_button")}</legend>
+          <label className="bf-check">
+            <input
+              type="checkbox"
+              checked={op.enabled !== false}
+              onChange={(e) => setOp({ enabled: e.target.checked }, "enabled")}
+            />
+            {t("s.operator_enabled")}
+          </label>
+          <Field label={t("s.operator_label")}>
+            <input
+              type="text"
+              value={op.label ?? ""}
+              maxLength={64}
+              placeholder={t("s.operator_label_placeholder")}
+              onChange={(e) => setOp({ label: e.target.value }, "label")}
+            />
+          </Field>
+          <Field label={t("s.keywords")} hint={t("s.keywords_hint")}>
+            <ListField value={op.keywords ?? []} onChange={(v) => setOp({ keywords: v.length ? v : undefined }, "keywords")} />
+          </Field>
+          <Field label={t("s.department")}>
+            <select value={op.department ?? ""} onChange={(e) => setOp({ department: e.target.value || undefined }, "department")}>
+              <option value="">—</option>
+              {departments.map((d) => (
+                <option key={d.slug} value={d.slug}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </fieldset>
+        <Field label={t("s.fallback")} hint={t("s.fallback_hint")}>
+          <textarea
+            rows={2}
+            value={settings.fallback_text ?? ""}
+            onChange={(e) => setSettings({ fallback_text: e.target.value }, "fallback")}
+          />
+        </Field>
+        <div className="bf-row">
+          <Field label={t("s.language")}>
+            <input
+              type="text"
+              value={settings.language ?? ""}
+              placeholder="en"
+              onChange={(e) => setSettings({ language: e.target.value }, "language")}
+            />
+          </Field>
+          <Field label={t("s.timezone")}>
+            <input
+              type="text"
+              value={settings.timezone ?? ""}
+              placeholder="Europe/Moscow"
+              onChange={(e) => setSettings({ timezone: e.target.value }, "timezone")}
+            />
+          </Field>
+        </div>
+        <div className="bf-field">
+          <span className="bf-field-label">{t("s.variables")}</span>
+          {variables.map((v, i) => (
+            <div className="bf-row" key={i}>
+              <input
+                type="text"
+                className="bf-mono"
+                value={v.name}
+                aria-label={t("s.variable_name")}
+                onChange={(e) => setVars(variables.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)), `${i}.name`)}
+              />
+              <select
+                value={v.type}
+                aria-label={t("s.variable_type")}
+                onChange={(e) =>
+                  setVars(variables.map((x, j) => (j === i ? { ...x, type: e.target.value as Variable["type"] } : x)), `${i}.type`)
+                }
+              >
+                {TYPES.map((ty) => (
+                  <option key={ty}>{ty}</option>
+                ))}
+              </select>
+              <button
+                type="button"
+                className="bf-icon-btn"
+                title={t("common.delete")}
+                onClick={() => setVars(variables.filter((_, j) => j !== i), "remove")}
+              >
+                ✕
+              </button>
+            </div>
+          ))}
+          <button
+            type="button"
+            className="bf-btn bf-btn-small"
+            onClick={() => {
+              const taken = new Set(variables.map((v) => v.name));
+              let n = variables.length + 1;
+              while (taken.has(`var${n}`)) n++;
+              setVars([...variables, { name: `var${n}`, type: "string" }], "add");
+            }}
+          >
+            + {t("s.add_variable")}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export const ScenarioSettings = memo(ScenarioSettingsImpl);
