@@ -1,4 +1,9 @@
-"""ASGI entry point: HTTP goes to Django, websockets through origin check + session auth + routing."""
+"""ASGI entry point: HTTP goes to Django; websockets to the routes in routing.py.
+
+Each websocket route carries its own guard (routing.py): the inbox goes through
+AllowedHostsOriginValidator(AuthMiddlewareStack(...)); the widget, embedded on customers' sites, checks the
+Origin against its channel's allowed origins.
+"""
 
 import os
 
@@ -7,15 +12,13 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channels_app.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from channels_app.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": URLRouter(websocket_urlpatterns),
     }
 )

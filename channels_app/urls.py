@@ -8,10 +8,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("builder.transfer_urls")),
     path("api/", include("builder.api_urls")),
     path("api/", include("runtime.api_urls")),
     path("api/", include("channels_app.api_urls")),
+    path("api/", include("runtime.channels_urls")),
     path("webhooks/", include("runtime.connectors.urls")),
     path("", include("builder.auth_urls")),
     path("", include("builder.page_urls")),
+    path("", include("channels_app.page_urls")),
 ]

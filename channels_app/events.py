@@ -1,0 +1,111 @@
+"""Websocket group names and event payloads; events are published only after the transaction commits.
+
+The channel layer is best-effort (drops over capacity, expires after 60 s): the database is the source of
+truth, and a client that reconnects is replayed from `Message` by seq. Publishing after commit means no
+client ever sees a message that a rollback later erased.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def conversation_group(conversation_id: Any) -> str:
+    """The customer's sockets (widget) and operators viewing this conversation."""
+    return f"conv.{conversation_id}"
+
+
+def workspace_inbox_group(workspace_id: int) -> str:
+    """Every inbox socket of the workspace: queue changes, presence, claims by others."""
+    return f"inbox.{workspace_id}"
+
+
+def operator_group(user_id: int) -> str:
+    """One operator's sockets (all tabs, all processes)."""
+    return f"operator.{user_id}"
+
+
+def serialize_message(message: Any) -> dict[str, Any]:
+    """The wire form of a Message shared by the widget and inbox protocols."""
+    return {
+        "id": message.pk,
+        "conversation_id": str(message.conversation_id),
+        "seq": message.seq,
+        "sender": message.sender,
+        "direction": message.direction,
+        "text": message.text,
+        "payload": message.payload,
+        "node_id": message.node_id,
+        "delivery": message.delivery,
+        "operator": getattr(message.sender_user, "username", None) if message.sender_user_id else None,
+        "operator_name": operator_display_name(message.sender_user) if message.sender_user_id else None,
+        # The widget's client message id (inbound) or the operator's (outbound): lets a client match its echo.
+        "client_id": message.external_id if message.direction == "in" else (message.payload or {}).get("client_id"),
+        "created_at": message.created_at.isoformat() if message.created_at else None,
+    }
+
+
+def send_now(group: str, event: dict[str, Any]) -> None:
+    """Send from sync code immediately (callers outside a transaction, e.g. typing indicators)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+def publish_on_commit(group: str, event: dict[str, Any]) -> None:
+    """Send `event` to `group` once the current transaction commits (immediately if none is open).
+
+    `event["type"]` names the consumer handler (e.g. "conv.message" → `conv_message`). Robust: the data is
+    committed, so a layer outage is logged and clients catch up from the database when they reconnect.
+    """
+    transaction.on_commit(lambda: send_now(group, event), robust=True)
+
+
+def message_created(message: Any) -> None:
+    """A message was stored: tell the conversation's group (the customer's widget sockets and the inbox sockets
+    of operators who have or opened the chat)."""
+    payload = {"type": "conv.message", "message": serialize_message(message)}
+    publish_on_commit(conversation_group(message.conversation_id), payload)
+
+
+def operator_display_name(user: Any) -> str:
+    """What customers and colleagues see: the full name, else the username."""
+    if user is None:
+        return ""
+    full = (user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
+    return full or user.get_username()
+
+
+def conversation_summary(conversation: Any) -> dict[str, Any]:
+    """A conversation as the inbox lists it (queue rows, "mine", claimed/transferred events)."""
+    contact = conversation.contact
+    return {
+        "id": str(conversation.pk),
+        "mode": conversation.mode,
+        "department": conversation.department.slug if conversation.department_id else None,
+        "department_id": conversation.department_id,
+        "assignee_id": conversation.assignee_id,
+        "queued_at": conversation.queued_at.isoformat() if conversation.queued_at else None,
+        "assigned_at": conversation.assigned_at.isoformat() if conversation.assigned_at else None,
+        "last_message_at": conversation.last_message_at.isoformat() if conversation.last_message_at else None,
+        "channel": {"id": conversation.channel_id, "kind": conversation.channel.kind, "name": conversation.channel.name},
+        "contact": {"id": contact.pk, "name": contact.name or contact.external_id[:12], "phone": contact.phone,
+                    "email": contact.email},
+        "ref": conversation.ref,
+        "handoff": {k: v for k, v in (conversation.handoff or {}).items() if k != "variables"},
+    }
+
+
+def publish_inbox(workspace_id: int, kind: str, data: dict[str, Any]) -> None:
+    """An inbox event (`queued`, `claimed`, `transferred`, `resolved`, `returned_to_bot`, `presence`) on commit."""
+    publish_on_commit(workspace_inbox_group(workspace_id), {"type": "inbox.event", "frame": {"type": kind, **data}})
+
+
+def publish_conversation(conversation_id: Any, kind: str, data: dict[str, Any]) -> None:
+    """A widget-facing conversation event (`queue`, `operator_joined`, `operator_left`, `closed`) on commit."""
+    publish_on_commit(conversation_group(conversation_id), {"type": "conv.event", "frame": {"type": kind, **data}})
+

@@ -1,0 +1,185 @@
+"""The web widget session: visitor ids, signed resume tokens, origin checks, replay by seq.
+
+A widget socket is anonymous. On first connect the visitor gets a random visitor id (the contact's external id
+on the web channel) and a resume token signed with django.core.signing (SECRET_KEY, its own salt), binding the
+channel, the visitor and the conversation. Reconnecting with the token and the last seen seq replays every
+message after it from the database, so a dropped connection or a server restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core import signing
+from django.http.request import validate_host
+
+from channels_app.errors import ActionError
+from runtime.connectors.base import InboundMessage
+from runtime.models import Channel, Conversation, Message
+
+TOKEN_SALT = "botflow.widget.session"
+# A resume token is valid this long after it was issued (a returning visitor after that starts afresh).
+TOKEN_MAX_AGE = getattr(settings, "WIDGET_TOKEN_MAX_AGE", 30 * 24 * 3600)
+CLIENT_ID_MAX = 128
+BUTTON_ID_MAX = 64
+REF_MAX = 128
+
+
+def new_visitor_id() -> str:
+    return "v_" + secrets.token_urlsafe(16)
+
+
+def widget_channel(key: str) -> Channel | None:
+    """The active web channel with this public widget key."""
+    return Channel.objects.filter(key=key, kind=Channel.Kind.WEB, is_active=True).first()
+
+
+def origin_allowed(channel: Channel, origin: str | None) -> bool:
+    """The page's Origin must be listed in `config["allowed_origins"]` ("*" allows any). With no list, only
+    this installation's own hosts (ALLOWED_HOSTS) may connect, e.g. the hosted widget page."""
+    allowed = (channel.config or {}).get("allowed_origins") or []
+    if "*" in allowed:
+        return True
+    if not origin:
+        return False
+    origin = origin.strip().lower().rstrip("/")
+    if allowed:
+        return origin in {str(a).strip().lower().rstrip("/") for a in allowed}
+    host = urlparse(origin).hostname or ""
+    return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
+
+
+def sign_token(channel_id: int, visitor_id: str, conversation_id: Any) -> str:
+    return signing.dumps({"ch": channel_id, "v": visitor_id, "c": str(conversation_id)}, salt=TOKEN_SALT,
+                         compress=True)
+
+
+def read_token(channel: Channel, token: str) -> tuple[str, str]:
+    """(visitor_id, conversation_id) from a resume token, or ActionError token_expired / token_invalid."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ActionError("token_expired", "The session has expired; start a new chat.") from None
+    except signing.BadSignature:
+        raise ActionError("token_invalid", "The session token is not valid.") from None
+    if not isinstance(data, dict) or data.get("ch") != channel.pk or not data.get("v") or not data.get("c"):
+        raise ActionError("token_invalid", "The session token is not valid.")
+    exists = Conversation.objects.filter(pk=data["c"], channel_id=channel.pk,
+                                         contact__external_id=data["v"]).exists()
+    if not exists:
+        raise ActionError("token_invalid", "The session token is not valid.")
+    return data["v"], data["c"]
+
+
+def _receive(inbound: InboundMessage) -> Any:
+    from runtime.services import receive
+
+    return receive(inbound)
+
+
+def _clean_ref(ref: Any) -> str:
+    ref = ref if isinstance(ref, str) else ""
+    return ref[:REF_MAX]
+
+
+def start_session(channel: Channel, ref: str = "") -> dict[str, Any]:
+    """A new visitor: contact + conversation through the pipeline (the bot says its first words)."""
+    visitor_id = new_visitor_id()
+    _receive(InboundMessage(channel_id=channel.pk, external_id=None, contact_external_id=visitor_id,
+                            ref=_clean_ref(ref) or None, is_start=True))
+    conversation = (Conversation.objects.filter(channel_id=channel.pk, contact__external_id=visitor_id)
+                    .order_by("-started_at").first())
+    if conversation is None:  # the pipeline refused the start (e.g. channel without a scenario)
+        raise ActionError("unavailable", "This chat is not available right now.")
+    return session_info(channel, visitor_id, conversation.pk)
+
+
+def session_info(channel: Channel, visitor_id: str, conversation_id: Any) -> dict[str, Any]:
+    """The `session` frame: a fresh token (sliding expiry) and the conversation's current state."""
+    conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
+    from channels_app.events import operator_display_name
+
+    config = channel.config or {}
+    return {
+        "type": "session",
+        "token": sign_token(channel.pk, visitor_id, conversation.pk),
+        "conversation_id": str(conversation.pk),
+        "visitor_id": visitor_id,
+        "last_seq": conversation.last_seq,
+        "mode": conversation.mode,
+        "operator": operator_display_name(conversation.assignee) if conversation.mode == "live" else None,
+        "widget": {k: config[k] for k in ("title", "color", "greeting") if k in config},
+    }
+
+
+def widget_message(message: dict[str, Any]) -> dict[str, Any] | None:
+    """A serialized message as the customer sees it; None for private notes (never sent to customers)."""
+    if message.get("direction") == Message.Direction.INTERNAL:
+        return None
+    payload = message.get("payload") or {}
+    return {
+        "type": "message",
+        "seq": message["seq"],
+        "sender": message["sender"],
+        "text": message["text"],
+        "buttons": payload.get("buttons") or [],
+        "media": payload.get("media"),
+        "client_id": message.get("client_id") if message.get("direction") == Message.Direction.IN else None,
+        "operator": message.get("operator_name") if message["sender"] == Message.Sender.OPERATOR else None,
+        "created_at": message.get("created_at"),
+    }
+
+
+def messages_after(conversation_id: Any, last_seq: int) -> list[dict[str, Any]]:
+    """Replay: every customer-visible message after `last_seq`, from the database."""
+    from channels_app.events import serialize_message
+
+    out = []
+    rows = (Message.objects.filter(conversation_id=conversation_id, seq__gt=last_seq)
+            .exclude(direction=Message.Direction.INTERNAL).select_related("sender_user").order_by("seq"))
+    for message in rows:
+        frame = widget_message(serialize_message(message))
+        if frame is not None:
+            out.append(frame)
+    return out
+
+
+def queue_state(conversation_id: Any) -> dict[str, Any] | None:
+    """The `queue` frame for a waiting customer (None when not queued)."""
+    conversation = Conversation.objects.select_related("department").get(pk=conversation_id)
+    if conversation.mode != Conversation.Mode.QUEUED:
+        return None
+    from channels_app.queue import queue_frame
+
+    return {"type": "queue", **queue_frame(conversation)}
+
+
+def customer_input(channel_id: int, visitor_id: str, *, client_id: Any, text: Any = None,
+                   button_id: Any = None) -> str:
+    """A customer's message or button press, through the pipeline (dedupe on client_id).
+
+    Returns the id of the conversation it landed in: a new one when the customer writes after the previous
+    conversation was closed and the workspace reopens into the bot."""
+    if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX):
+        raise ActionError("invalid", f"client_id must be a string of 1..{CLIENT_ID_MAX} characters")
+    if button_id is not None:
+        if not isinstance(button_id, str) or not 0 < len(button_id) <= BUTTON_ID_MAX:
+            raise ActionError("invalid", "button_id must be a short string")
+        inbound = InboundMessage(channel_id=channel_id, external_id=client_id, contact_external_id=visitor_id,
+                                 button_id=button_id)
+    else:
+        if not isinstance(text, str) or not text.strip():
+            raise ActionError("invalid", "text must be a non-empty string")
+        inbound = InboundMessage(channel_id=channel_id, external_id=client_id, contact_external_id=visitor_id,
+                                 text=text)
+    return str(_receive(inbound).conversation_id)
+
+
+def create_web_channel(workspace: Any, *, name: str = "Website", scenario: Any = None,
+                       allowed_origins: list[str] | tuple[str, ...] = (), **config: Any) -> Channel:
+    """A web widget channel; its public key goes into the embed snippet."""
+    return Channel.objects.create(workspace=workspace, kind=Channel.Kind.WEB, name=name, scenario=scenario,
+                                  config={"allowed_origins": list(allowed_origins), **config})
