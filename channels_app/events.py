@@ -7,11 +7,20 @@ client ever sees a message that a rollback later erased.
 
 from __future__ import annotations
 
+import functools
+import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+log = logging.getLogger(__name__)
+# Per worker thread: while a consumer's service call runs, committed events are collected here instead of
+# being sent one by one through async_to_sync (each send would hop back to the event loop and wait).
+_outbox = threading.local()
 
 
 def conversation_group(conversation_id: Any) -> str:
@@ -50,7 +59,16 @@ def serialize_message(message: Any) -> dict[str, Any]:
 
 
 def send_now(group: str, event: dict[str, Any]) -> None:
-    """Send from sync code immediately (callers outside a transaction, e.g. typing indicators)."""
+    """Send from sync code now; inside a consumer's service call (`capturing`), queue it behind the events
+    already collected so the client sees them in the order they happened."""
+    items = getattr(_outbox, "items", None)
+    if items is not None:
+        items.append((group, event))
+        return
+    _send_sync(group, event)
+
+
+def _send_sync(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(group, event)
@@ -63,6 +81,40 @@ def publish_on_commit(group: str, event: dict[str, Any]) -> None:
     committed, so a layer outage is logged and clients catch up from the database when they reconnect.
     """
     transaction.on_commit(lambda: send_now(group, event), robust=True)
+
+
+def capturing(fn: Callable[..., Any]) -> Callable[..., tuple[Any, list[tuple[str, dict[str, Any]]]]]:
+    """Wrap a sync service so the events it publishes on commit are returned with its result, for the async
+    caller to send on its own loop (`send_all`). If the service fails after committing some work, what was
+    captured is sent right away, so no committed event is lost."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> tuple[Any, list[tuple[str, dict[str, Any]]]]:
+        previous = getattr(_outbox, "items", None)
+        _outbox.items = items = []
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException:
+            _outbox.items = previous
+            for group, event in items:
+                _send_sync(group, event)
+            raise
+        _outbox.items = previous
+        return result, items
+
+    return wrapper
+
+
+async def send_all(items: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send captured events in commit order; a layer outage is logged (clients catch up from the database)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, event in items:
+        try:
+            await layer.group_send(group, event)
+        except Exception:
+            log.exception("channel layer send to %s failed", group)
 
 
 def message_created(message: Any) -> None:

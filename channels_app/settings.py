@@ -152,6 +152,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer ----------------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
+# Worker threads per process for websocket consumers' database work (one DB connection each).
+ASGI_DB_THREADS = env_int("ASGI_DB_THREADS", 16, minimum=1)
 REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)
 if REDIS_URL:
     CHANNEL_LAYERS = {

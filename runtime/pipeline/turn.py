@@ -289,6 +289,7 @@ class Turn:
         return Start(ref=self.conv.ref, channel=self.conv.channel.kind, node_id=effect.node_id)
 
     def end(self, node_id: str) -> None:
+        self.flush()  # the bot's last messages are published before `closed` (on_commit runs in order)
         self.forget_pending_work()
         self.set_mode(Mode.CLOSED)
         self.conv.closed_at = self.now

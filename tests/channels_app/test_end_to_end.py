@@ -110,10 +110,9 @@ async def test_customer_bot_queue_operator_resolve_and_rating(world):
     _bye, seen = await receive_until(customer, "message", match=lambda f: f["text"] == "Bye!")
     texts = [f.get("text") for f in seen if f["type"] == "message"]
     assert "Thanks for rating us 5!" in texts
-    # The end node closes the conversation (the pipeline publishes `closed`; its order among the last
-    # messages is not part of the protocol, so look for it before or after them).
-    if not any(f["type"] == "closed" for f in seen):
-        await receive_until(customer, "closed")
+    # The end node closes the conversation, after the bot's last messages have been delivered.
+    assert not any(f["type"] == "closed" for f in seen)
+    await receive_until(customer, "closed")
 
     stored = await _messages(conversation_id)
     assert ("operator", "internal", "VIP customer") in stored
