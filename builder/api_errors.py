@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 def error(code: str, message: str, path: str = "", node_id: str | None = None) -> dict[str, Any]:
@@ -32,6 +35,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
     service_response = _service_error_response(exc)
     if service_response is not None:
         return service_response
+    if isinstance(exc, RecursionError):
+        # In practice only input nested absurdly deep gets here (DRF's JSON parser lets the decoder's
+        # RecursionError through, before the view runs): the client's error, not the server's.
+        logger.warning("Request refused: input nested too deeply", exc_info=exc)
+        return Response(
+            {"errors": [error("too_deep", "The request body is nested too deeply")]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {"errors": [error("too_large", "The request body is too large")]},

@@ -143,6 +143,12 @@ def _as_dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _type_name(node: dict) -> str | None:
+    """The node's type if it is a string; a draft may hold any JSON value there (lists are unhashable)."""
+    value = node.get("type")
+    return value if isinstance(value, str) else None
+
+
 def _field_values(data: dict, spec: str, base: list) -> Iterator[tuple[list, Any]]:
     """(path parts, value) of `spec` ("text", "media/url", "buttons/*/id") inside data."""
     head, _, rest = spec.partition("/")
@@ -349,7 +355,8 @@ class _Checker:
                 )
 
     def check_loops(self, graph: nx.DiGraph) -> None:
-        busy = {nid for nid, (_, node) in self.by_id.items() if node.get("type") not in WAITING_TYPES}
+        # `type` may be any JSON value in a draft (the schema reports it); only a string can be a waiting type.
+        busy = {nid for nid, (_, node) in self.by_id.items() if _type_name(node) not in WAITING_TYPES}
         sub = nx.DiGraph()
         sub.add_edges_from((a, b) for a, b in graph.edges if a in busy and b in busy)
         for component in nx.strongly_connected_components(sub):
@@ -377,7 +384,7 @@ class _Checker:
             self.add("variable_undeclared", f"Variable '{name}' is not declared", parts, node_id)
 
         for index, node in self.nodes:
-            node_type, data, nid = node.get("type"), _as_dict(node.get("data")), node["id"]
+            node_type, data, nid = _type_name(node), _as_dict(node.get("data")), node["id"]
             base = ["nodes", index, "data"]
             for spec in TEMPLATE_FIELDS.get(node_type, ()):
                 for parts, value in _field_values(data, spec, base):

@@ -112,10 +112,52 @@ def unique_slug(workspace: Workspace, base: str) -> str:
     return f"{base}-{n}"
 
 
+MAX_DOCUMENT_DEPTH = 64  # real scenarios nest < 10 levels; deeper input would exhaust the recursion limit
+
+
+def unstorable_path(value: Any, path: str = "") -> tuple[str, str] | None:
+    """(code, JSON pointer) of the first part of `value` the database cannot store, or None.
+
+    - "null_character": a string (key or value) holding U+0000. PostgreSQL cannot store it in text or jsonb
+      (the write fails with a DataError), and no scenario needs it, so it is refused on every database.
+    - "too_deep": nesting beyond MAX_DOCUMENT_DEPTH; encoding it for the database (and every recursive
+      check after it) would hit Python's recursion limit.
+
+    Iterative, so it cannot itself run out of stack.
+    """
+    stack = [(value, path, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if depth > MAX_DOCUMENT_DEPTH:
+            return "too_deep", where
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "null_character", where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                pointer = f"{where}/{str(key).replace('~', '~0').replace('/', '~1')}"
+                if "\x00" in str(key):
+                    return "null_character", pointer
+                stack.append((child, pointer, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}/{index}", depth + 1) for index, child in enumerate(item))
+    return None
+
+
+UNSTORABLE_MESSAGES = {
+    "null_character": "Text must not contain the NUL character (U+0000)",
+    "too_deep": f"The document is nested more than {MAX_DOCUMENT_DEPTH} levels deep",
+}
+
+
 def check_document(document: Any) -> dict[str, Any]:
-    """Drafts may have graph/schema errors, but must at least be a JSON object."""
+    """Drafts may have graph/schema errors, but must at least be a JSON object that the database can store."""
     if not isinstance(document, dict):
         raise ServiceError("document_not_object", "The scenario document must be a JSON object", "/document")
+    problem = unstorable_path(document, "/document")
+    if problem is not None:
+        code, where = problem
+        raise ServiceError(code, UNSTORABLE_MESSAGES[code], where)
     return document
 
 

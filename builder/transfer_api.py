@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from builder import transfer
 from builder.models import Membership, Scenario, Workspace
 from builder.permissions import check_can_edit, get_membership
+from builder.services import UNSTORABLE_MESSAGES, unstorable_path
 from builder.transfer import TransferError
 
 TRUE = {"1", "true", "yes", "on"}
@@ -121,6 +122,20 @@ class _BadParam(Exception):
         self.name, self.message = name, message
 
 
+def _refuse_unstorable(bundle: transfer.Bundle) -> None:
+    """Refuse what the database cannot store (U+0000, absurd nesting) here, so a dry run reports it too."""
+    for index, entry in enumerate(bundle.scenarios):
+        fields = {"slug": entry.slug, "name": entry.name, "description": entry.description, "document": entry.document}
+        problem = unstorable_path(fields, f"/scenarios/{index}")
+        if problem is not None:
+            break
+    else:
+        problem = unstorable_path(bundle.requires, "/requires")
+    if problem is not None:
+        code, where = problem
+        raise TransferError([transfer.make_error(code, UNSTORABLE_MESSAGES[code], where)])
+
+
 def _is_multipart(request: Request) -> bool:
     return (request.content_type or "").startswith("multipart/form-data")
 
@@ -169,6 +184,7 @@ class ImportView(APIView):
         into = _scenario(workspace, into_id) if into_id else None
         try:
             bundle = transfer.parse_bundle(raw, max_bytes=max_bytes, max_nodes=settings.IMPORT_MAX_NODES)
+            _refuse_unstorable(bundle)
             plan = transfer.plan_import(bundle, workspace, into=into, create_missing=create_missing)
             if dry_run:
                 return Response({"dry_run": True, **plan.as_dict()}, status=status.HTTP_200_OK)

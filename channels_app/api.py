@@ -113,6 +113,8 @@ class OperatorDetail(APIView):
             raise Http404
         if not membership.can_manage and request.user.pk != user_id:
             raise PermissionDenied("Only workspace admins can change other operators.")
+        if not isinstance(request.data, dict):
+            raise ValidationError({"capacity": ["Send a JSON object: {\"capacity\": N}."]})
         capacity = request.data.get("capacity")
         user = get_user_model().objects.get(pk=user_id)
         try:

@@ -11,7 +11,9 @@ from runtime.models import Conversation
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    operators = serializers.ListField(child=serializers.IntegerField(), required=False, write_only=True,
+    # Bounded like the id column, so an absurd id is a 400 rather than a database overflow.
+    operators = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                      required=False, write_only=True, max_length=1000,
                                       help_text="User ids of the department's operators (empty = everyone).")
     is_open = serializers.SerializerMethodField()
 

@@ -22,6 +22,8 @@ CLIENT_ID_MAX = 128
 
 
 def _clean_text(text: Any) -> str:
+    if isinstance(text, str):
+        text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL
     if not isinstance(text, str) or not text.strip():
         raise ActionError("invalid", "text must be a non-empty string")
     if len(text) > settings.INBOUND_MAX_CHARS:
@@ -215,6 +217,7 @@ def check_access(user: Any, conversation_id: Any, *, workspace_id: int | None = 
 
 def search_filter(q: str) -> Q:
     """Conversations with a (non-preview) message matching q: PostgreSQL full text, else icontains."""
+    q = q.replace("\x00", "")  # PostgreSQL text cannot hold NUL; no stored message contains one either
     if settings.IS_POSTGRES:
         from django.contrib.postgres.search import SearchQuery, SearchVector
 

@@ -44,6 +44,16 @@ def _str(data: Any, key: str, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def _null_character(data: Any, *keys: str) -> Response | None:
+    """A 400 for text holding U+0000, which PostgreSQL cannot store (the insert would fail with a 500)."""
+    for key in keys:
+        if "\x00" in _str(data, key, 100_000):
+            return Response({"errors": [{"path": f"/{key}", "node_id": None, "code": "null_character",
+                                         "message": "Text must not contain the NUL character (U+0000)."}]},
+                            status=400)
+    return None
+
+
 class PreviewStartView(APIView):
     """POST: start a sandbox conversation on the scenario's current draft."""
 
@@ -55,6 +65,9 @@ class PreviewStartView(APIView):
     def post(self, request: Request, ws: str, scenario_id: uuid.UUID) -> Response:
         membership = _editor(request, ws)
         scenario = get_scenario(membership, scenario_id)
+        refused = _null_character(request.data, "ref")
+        if refused is not None:
+            return refused
         try:
             turn = preview.start_preview(scenario, user=request.user, ref=_str(request.data, "ref", 128))
         except PreviewError as exc:
@@ -82,6 +95,9 @@ class PreviewConversationView(APIView):
     )
     def post(self, request: Request, ws: str, conversation_id: uuid.UUID) -> Response:
         membership = _editor(request, ws)
+        refused = _null_character(request.data, "text", "button_id")
+        if refused is not None:
+            return refused
         # Longer texts are not cut here: the pipeline's inbound limit answers them politely, as in production.
         text = _str(request.data, "text", 100_000)
         button_id = _str(request.data, "button_id", 64) or None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -52,8 +52,19 @@ def lock_conversation(conversation_id: Any) -> Conversation | None:
 # --- inbound ------------------------------------------------------------------------------------------------
 
 
+def without_nul(inbound: InboundMessage) -> InboundMessage:
+    """PostgreSQL text columns cannot hold NUL (U+0000), and any provider or widget may send one: drop it."""
+    changed = {
+        name: value.replace("\x00", "")
+        for name in ("text", "contact_external_id", "contact_name", "contact_phone", "external_id", "button_id", "ref")
+        if isinstance(value := getattr(inbound, name), str) and "\x00" in value
+    }
+    return replace(inbound, **changed) if changed else inbound
+
+
 def receive(inbound: InboundMessage) -> ReceiveResult:
     """Store one customer action and run the bot on it, exactly once per (channel, external_id)."""
+    inbound = without_nul(inbound)
     try:
         with transaction.atomic():
             return _receive(inbound)

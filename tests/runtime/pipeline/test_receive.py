@@ -186,3 +186,13 @@ def test_channel_without_a_published_scenario_hands_customers_to_people(workspac
     result = say(channel, "hello")
     conv = conversation(result)
     assert conv.mode == Conversation.Mode.QUEUED and conv.handoff["reason"] == "no_scenario"
+
+
+def test_nul_characters_from_any_channel_are_dropped_not_a_database_error(web):
+    # PostgreSQL text cannot hold U+0000; a provider or a widget may still send one.
+    start(web, contact="visi\x00tor-9", ref="pro\x00mo")
+    result = say(web, "hel\x00lo", contact="visi\x00tor-9", external_id="m-\x00nul")
+    stored = Message.objects.get(conversation_id=result.conversation_id, direction=Message.Direction.IN)
+    assert stored.text == "hello" and stored.external_id == "m-nul"
+    assert Contact.objects.filter(external_id="visitor-9").exists()
+    assert conversation(result).ref == "promo"
