@@ -33,6 +33,7 @@ demo: migrate
 run: install frontend demo
 	$(PY) manage.py collectstatic --noinput >/dev/null
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops the server and the task worker)"
+	$(PY) manage.py recover_tasks
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --queue-name '*' & \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) channels_app.asgi:application
@@ -45,6 +46,7 @@ test: install frontend frontend-test
 lint: install
 	$(VENV)/bin/ruff check .
 
+# Needs DATABASE_URL (PostgreSQL) and REDIS_URL; prints JSON + a table and writes bench-results.json.
 bench: install
 	$(PY) -m tests.benchmarks.run
 
