@@ -1,6 +1,6 @@
 """The handoff queue: enqueue, claim (atomic), auto-assignment, transfer, resolve, return to the bot.
 
-Rules (docs/realtime.md explains them to people):
+Rules (README "Queue rules" explains them to people):
 - A queued chat waits in its department's queue, oldest first (`queued_at`).
 - Manual claim is one conditional UPDATE (`… WHERE mode='queued'`): of several racing operators exactly one wins.
 - Auto-assignment (per department: off | round_robin | least_busy) gives the oldest waiting chat to an online

@@ -1,4 +1,4 @@
-// The scenario document (docs/scenario-format.md, builder/schemas/scenario.v1.json).
+// The scenario document (README "The scenario format", builder/schemas/scenario.v1.json).
 export const NODE_TYPES = [
   "message",
   "buttons",
