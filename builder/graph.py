@@ -33,6 +33,7 @@ TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "handoff": ("message", "note"),
     "rating": ("prompt", "comment_prompt", "thanks_text"),
     "end": ("text",),
+    "template": ("variables/*",),
 }
 EXPRESSION_FIELDS: dict[str, tuple[str, ...]] = {
     "condition": ("rules/*/expression",),
@@ -153,7 +154,8 @@ def _field_values(data: dict, spec: str, base: list) -> Iterator[tuple[list, Any
     """(path parts, value) of `spec` ("text", "media/url", "buttons/*/id") inside data."""
     head, _, rest = spec.partition("/")
     if head == "*":
-        for index, item in enumerate(_as_list(data)):
+        # Lists by index; mappings (a template node's variables) by key.
+        for index, item in (data.items() if isinstance(data, dict) else enumerate(_as_list(data))):
             yield from _field_values(item, rest, [*base, index]) if rest else iter([([*base, index], item)])
         return
     if not isinstance(data, dict) or head not in data:

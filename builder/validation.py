@@ -40,4 +40,9 @@ def validate(
     for finding in check_graph(doc, departments=departments, scenarios=scenarios):
         if (finding.path, finding.code) not in seen:
             findings.append(finding)
+    if workspace is not None:
+        # `template` nodes: approved on one of the workspace's WhatsApp channels, every placeholder mapped.
+        from runtime.connectors.templates import check_template_nodes
+
+        findings.extend(check_template_nodes(workspace, doc))
     return findings

@@ -244,6 +244,10 @@ HTTP_NODE_ALLOW_PRIVATE = env_bool("HTTP_NODE_ALLOW_PRIVATE", default=False)
 PREVIEW_TTL_SECONDS = env_int("PREVIEW_TTL_SECONDS", 3600, minimum=60)
 # Field encryption for channel secrets (bot tokens, app secrets); derived from SECRET_KEY if unset.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+# Messenger provider APIs (README "Connecting messengers"); tests and demos point them at the provider double.
+TELEGRAM_API_BASE = env_url("TELEGRAM_API_BASE", {"http", "https"}) or "https://api.telegram.org"
+WHATSAPP_API_BASE = env_url("WHATSAPP_API_BASE", {"http", "https"}) or "https://graph.facebook.com"
+WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v21.0")
 
 LOGGING = {
     "version": 1,

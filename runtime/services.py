@@ -87,6 +87,9 @@ def _receive(inbound: InboundMessage) -> ReceiveResult:
     channel = Channel.objects.select_related("workspace").get(pk=inbound.channel_id)
     contact = _contact(channel, inbound)
     conversation = _open_conversation(channel, contact, inbound)
+    # One Contact instance for the turn: `last_inbound_at` (the WhatsApp 24-hour window) is set on `contact`
+    # below and saved by turn.finish() through conversation.contact (the locked query loaded another copy).
+    conversation.contact = contact
     turn = Turn(conversation)
     has_content = bool(inbound.text or inbound.button_id or inbound.media)
     if has_content:
@@ -343,6 +346,12 @@ def _retry(task: Any, message: Message, attempt: int, error: str) -> str:
 
 
 def _delivery_failed(message: Message, error: str) -> str:
-    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.PENDING).update(
+    changed = Message.objects.filter(pk=message.pk, delivery=Message.Delivery.PENDING).update(
         delivery=Message.Delivery.FAILED, delivery_error=error[:500])
+    if changed:
+        # Operators see the failure live: the inbox updates the message in place (same id and seq).
+        from channels_app import events as rt_events
+
+        message.refresh_from_db()
+        rt_events.message_created(message)
     return "failed"

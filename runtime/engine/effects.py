@@ -22,6 +22,15 @@ class Media:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateRef:
+    """A `template` node's message: a pre-approved WhatsApp template; the pipeline looks up its body."""
+
+    name: str
+    language: str
+    variables: tuple[tuple[str, str], ...] = ()  # (placeholder number, rendered value), in order
+
+
+@dataclass(frozen=True, slots=True)
 class SendMessage:
     text: str
     node_id: str
@@ -29,6 +38,7 @@ class SendMessage:
     media: Media | None = None
     # Port to follow when the channel cannot send free-form content (WhatsApp outside 24 h), if drawn.
     outside_window_port: str | None = None
+    template: TemplateRef | None = None  # set by `template` nodes (text is then empty)
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,7 @@ from .effects import (
     ScheduleTimer,
     SendMessage,
     SetTags,
+    TemplateRef,
     UpdateContact,
 )
 from .events import (
@@ -520,6 +521,14 @@ def _enter_end(run: _Run, node: ir.EndNode) -> str | None:
     return None
 
 
+def _enter_template(run: _Run, node: ir.TemplateNode) -> str | None:
+    # The pipeline resolves the approved template (WhatsApp) or sends its body as text (other channels).
+    v = run.st.variables
+    ref = TemplateRef(node.template, node.language, tuple((key, render(value, v)) for key, value in node.variables))
+    run.out.append(SendMessage("", node.id, template=ref))
+    return _follow(run, node, "next")
+
+
 _ENTER: dict[type, Callable[[_Run, Any], str | None]] = {
     ir.MessageNode: _enter_message,
     ir.ButtonsNode: _enter_buttons,
@@ -533,6 +542,7 @@ _ENTER: dict[type, Callable[[_Run, Any], str | None]] = {
     ir.RatingNode: _enter_rating,
     ir.TagNode: _enter_tag,
     ir.EndNode: _enter_end,
+    ir.TemplateNode: _enter_template,
 }
 
 

@@ -1,6 +1,6 @@
 """The compiled scenario: frozen dataclasses the interpreter walks.
 
-One dataclass per node type of docs/scenario-format.md; `NODE_TYPES` records, for each type, its data
+One dataclass per node type of README "The scenario format"; `NODE_TYPES` records, for each type, its data
 field names and its port rule, mirroring the JSON Schema's `x-ports` / `x-ports-from` / `x-ports-extra`
 annotations (a test keeps the two equal). The mappings inside `Scenario` are plain dicts for speed;
 nothing mutates them after `loader.compile_scenario`.
@@ -16,7 +16,7 @@ from .effects import Button, Media
 
 OUTSIDE_WINDOW_PORT = "outside_window"
 
-# Always available, never declared (docs/scenario-format.md; the schema's `x-builtin-variables`).
+# Always available, never declared (README "The scenario format"; the schema's `x-builtin-variables`).
 BUILTIN_VARIABLES: tuple[str, ...] = (
     "ref", "channel", "contact_name", "contact_phone", "contact_email", "last_input", "business_hours",
     "http_status", "rating", "rating_comment",
@@ -161,9 +161,19 @@ class EndNode:
     text: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateNode:
+    """A WhatsApp template message; `variables` fill its numbered placeholders (templated values)."""
+
+    id: str
+    template: str
+    language: str
+    variables: tuple[tuple[str, str], ...] = ()  # ("1", "{{name}}"), … in placeholder order
+
+
 Node = (
     MessageNode | ButtonsNode | AskNode | ConditionNode | SetVariableNode | HttpRequestNode | WaitNode
-    | JumpNode | HandoffNode | RatingNode | TagNode | EndNode
+    | JumpNode | HandoffNode | RatingNode | TagNode | EndNode | TemplateNode
 )
 
 
@@ -216,6 +226,7 @@ NODE_TYPES: dict[str, NodeSpec] = {
                  ports=("next",), interactive=True, waiting=True),
         NodeSpec("tag", TagNode, ("add", "remove", "consent"), ports=("next",)),
         NodeSpec("end", EndNode, ("text",)),
+        NodeSpec("template", TemplateNode, ("template", "language", "variables"), ports=("next",)),
     )
 }
 

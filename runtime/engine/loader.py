@@ -1,4 +1,4 @@
-"""Scenario document (dict, see docs/scenario-format.md) → `ir.Scenario`.
+"""Scenario document (dict, see README "The scenario format") → `ir.Scenario`.
 
 The loader checks what the interpreter needs to run safely (known node types, ids, field types, edges
 pointing at existing nodes and ports) and raises `ScenarioError` otherwise. Editorial checks (unreachable
@@ -273,10 +273,20 @@ def _end(d: _Data) -> ir.EndNode:
     return ir.EndNode(d.id, d.str("text", ""))
 
 
+def _template(d: _Data) -> ir.TemplateNode:
+    raw = d.data.get("variables") or {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and k.isdigit() and isinstance(v, str) for k, v in raw.items()
+    ):
+        raise d.fail("'variables' maps placeholder numbers (\"1\", \"2\", …) to texts")
+    return ir.TemplateNode(d.id, d.str("template", required=True), d.str("language", required=True),
+                           tuple(sorted(raw.items(), key=lambda item: int(item[0]))))
+
+
 _BUILDERS = {
     "message": _message, "buttons": _buttons, "ask": _ask, "condition": _condition,
     "set_variable": _set_variable, "http_request": _http_request, "wait": _wait, "jump": _jump,
-    "handoff": _handoff, "rating": _rating, "tag": _tag, "end": _end,
+    "handoff": _handoff, "rating": _rating, "tag": _tag, "end": _end, "template": _template,
 }
 assert set(_BUILDERS) == set(ir.NODE_TYPES), "every node type needs a loader"
 

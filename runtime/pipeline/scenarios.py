@@ -98,10 +98,11 @@ def step_context(conversation: Any, loaded: Loaded) -> StepContext:
 
 def outside_window(conversation: Any) -> bool:
     """True when the channel may not send free-form messages now (a timer or an operator's return after 24 h)."""
-    if conversation.channel.kind not in WINDOWED_CHANNELS:
-        return False
-    last = conversation.contact.last_inbound_at
-    return last is None or timezone.now() - last > SESSION_WINDOW
+    # One rule for the engine, the pipeline and the connector (runtime/connectors/window.py): exactly 24 h
+    # after the customer's last message the window is closed.
+    from runtime.connectors.window import free_form_allowed
+
+    return not free_form_allowed(conversation.channel, conversation.contact, timezone.now())
 
 
 def keywords_for(conversation: Any, loaded: Loaded) -> tuple[str, ...]:

@@ -170,8 +170,25 @@ class Turn:
                 payload["buttons"] = [{"id": b.id, "label": b.label} for b in effect.buttons]
             if effect.media is not None:
                 payload["media"] = {"kind": effect.media.kind, "url": effect.media.url, "caption": effect.media.caption}
-            self.add(direction=Message.Direction.OUT, sender=Message.Sender.BOT, text=effect.text, payload=payload,
-                     node_id=effect.node_id)
+            text, held = effect.text, ""
+            if effect.template is not None:  # a `template` node: a WhatsApp template, its body as text elsewhere
+                from runtime.connectors.templates import resolve_template_send
+
+                resolved = resolve_template_send(self.conv.channel, effect.template.name, effect.template.language,
+                                                 dict(effect.template.variables))
+                text, held = resolved.text, resolved.error
+                if resolved.payload is not None:
+                    payload["template"] = resolved.payload
+            message = self.add(direction=Message.Direction.OUT, sender=Message.Sender.BOT, text=text,
+                               payload=payload, node_id=effect.node_id)
+            # WhatsApp's 24-hour window (runtime/connectors/window.py): outside it only templates may go out. A
+            # free-form message without a drawn `outside_window` fallback is kept as not_sent, with the reason.
+            if not held and "template" not in payload:
+                from runtime.connectors.window import hold_reason
+
+                held = hold_reason(self.conv.channel, self.conv.contact, self.now)
+            if held and message.delivery == Message.Delivery.PENDING:
+                message.delivery, message.delivery_error = Message.Delivery.NOT_SENT, held[:500]
         elif isinstance(effect, fx.ScheduleTimer):
             token = uuid.uuid4().hex
             self.pipeline.setdefault("timers", {})[effect.timer_id] = token

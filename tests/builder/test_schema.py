@@ -27,7 +27,7 @@ def test_schema_file_is_valid_draft_2020_12_with_versioned_id():
 
 def test_every_node_type_has_a_data_schema_refusing_unknown_fields_and_port_annotations():
     assert set(NODE_TYPES) == {"message", "buttons", "ask", "condition", "set_variable", "http_request", "wait",
-                               "jump", "handoff", "rating", "tag", "end"}
+                               "jump", "handoff", "rating", "tag", "end", "template"}
     for node_type in NODE_TYPES:
         data = SCHEMA["$defs"][f"node_{node_type}"]
         assert data["additionalProperties"] is False

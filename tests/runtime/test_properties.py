@@ -69,6 +69,8 @@ def data_for(draw, node_type, ids):
         return {"prompt": "Rate", "ask_comment": draw(st.booleans())}
     if node_type == "tag":
         return {"add": ["t"]}
+    if node_type == "template":  # WhatsApp template node (messengers issue)
+        return {"template": "order_update", "language": "en", "variables": {"1": "{{v}}"}}
     return {"text": "bye"}
 
 

@@ -1,0 +1,176 @@
+"""Shared pieces of the messenger connectors: parsed webhook results, provider settings, the retrying
+HTTP call, and recording an outbound message's delivery outcome."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+
+from runtime.connectors.base import InboundMessage
+from runtime.connectors.retry import Outcome, RetryPolicy, call_with_retries
+
+log = logging.getLogger("runtime.connectors")
+
+
+class MalformedPayload(Exception):
+    """The webhook body is not what the provider documents; the view answers 400 with this reason."""
+
+
+class ProviderError(Exception):
+    """The provider refused a call (after retries for 429/5xx)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """A delivery report for one of our outbound messages (WhatsApp `statuses`)."""
+
+    provider_message_id: str
+    status: str  # sent | delivered | read | failed
+    error: str = ""
+
+
+@dataclass(slots=True)
+class ParsedWebhook:
+    messages: list[InboundMessage] = field(default_factory=list)
+    statuses: list[StatusUpdate] = field(default_factory=list)
+    callback_query_ids: list[str] = field(default_factory=list)  # Telegram: to answer after processing
+    template_updates: list[dict[str, Any]] = field(default_factory=list)  # WhatsApp template status changes
+
+
+def retry_policy() -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=int(getattr(settings, "CONNECTOR_RETRY_ATTEMPTS", 4)),
+        base_delay=float(getattr(settings, "CONNECTOR_RETRY_BASE_SECONDS", 0.5)),
+        max_delay=float(getattr(settings, "CONNECTOR_RETRY_MAX_SECONDS", 30.0)),
+    )
+
+
+def http_timeout() -> float:
+    return float(getattr(settings, "CONNECTOR_HTTP_TIMEOUT_SECONDS", 10.0))
+
+
+def post_json(url: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Outcome:
+    """POST with retries on 429/5xx/transport errors. The URL may contain a bot token: never log it."""
+    policy = retry_policy()
+
+    def do() -> httpx.Response:
+        return httpx.post(url, json=payload, headers=headers or {}, timeout=http_timeout())
+
+    return call_with_retries(do, policy)
+
+
+def get_json(url: str, headers: dict[str, str] | None = None, params: dict[str, Any] | None = None) -> Outcome:
+    def do() -> httpx.Response:
+        return httpx.get(url, headers=headers or {}, params=params, timeout=http_timeout())
+
+    return call_with_retries(do, retry_policy())
+
+
+def provider_error_text(response: httpx.Response | None, attempts: list[Any]) -> str:
+    """A short operator-facing reason, without secrets (never includes the request URL)."""
+    if response is None:
+        last = attempts[-1].error if attempts else "no response"
+        return f"provider unreachable: {last}"[:500]
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = ""
+    if isinstance(body, dict):
+        if isinstance(body.get("error"), dict):  # Graph API
+            err = body["error"]
+            detail = f"{err.get('code', '')} {err.get('message', '')}".strip()
+        elif body.get("description"):  # Telegram
+            detail = str(body["description"])
+    return f"HTTP {response.status_code}: {detail}"[:500] if detail else f"HTTP {response.status_code}"
+
+
+def record_attempts(message: Any, outcome: Outcome, provider_ids: list[str] | None = None) -> None:
+    from runtime.messaging_models import DeliveryEvent
+
+    DeliveryEvent.objects.bulk_create(
+        [
+            DeliveryEvent(
+                message=message,
+                kind=DeliveryEvent.Kind.ATTEMPT,
+                attempt=a.number,
+                http_status=a.status,
+                error=a.error[:500],
+                retry_after=a.retry_after,
+                delay=a.delay,
+                provider_message_id=(provider_ids or [""])[0] if a is outcome.attempts[-1] and outcome.ok else "",
+            )
+            for a in outcome.attempts
+        ]
+    )
+
+
+def mark_message(message: Any, *, delivery: str, error: str = "", external_id: str | None = None) -> None:
+    """Store the delivery outcome on the Message (what operators see) and tell open inboxes."""
+    message.delivery = delivery
+    message.delivery_error = error[:500]
+    fields = ["delivery", "delivery_error"]
+    if external_id is not None:
+        message.external_id = external_id
+        fields.append("external_id")
+    message.save(update_fields=fields)
+    _publish_delivery(message)
+
+
+def _publish_delivery(message: Any) -> None:
+    """Re-publish the message (same id and seq, new `delivery`) so open inboxes update it in place: the
+    `message` frame is the one they already handle."""
+    from channels_app.events import conversation_group, publish_on_commit, serialize_message
+
+    try:
+        event = {"type": "conv.message", "message": serialize_message(message)}
+        publish_on_commit(conversation_group(message.conversation_id), event)
+    except Exception:  # the database holds the status; a lost live update must not fail the webhook
+        log.warning("could not publish the delivery update of message %s", message.pk, exc_info=True)
+
+
+STATUS_ORDER = {"pending": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+def apply_status(channel: Any, update: StatusUpdate) -> bool:
+    """Move a message forward (sent → delivered → read) or to failed. Webhooks arrive out of order and
+    repeatedly; a status never moves backwards. Returns True when the message changed."""
+    from runtime.messaging_models import DeliveryEvent
+    from runtime.models import Message
+
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(channel=channel, direction=Message.Direction.OUT, external_id=update.provider_message_id)
+            .first()
+        )
+        if message is None:
+            return False
+        DeliveryEvent.objects.create(
+            message=message,
+            kind=DeliveryEvent.Kind.STATUS,
+            status=update.status,
+            error=update.error[:500],
+            provider_message_id=update.provider_message_id,
+        )
+        current = message.delivery
+        if update.status == "failed":
+            if current in ("failed", "read"):
+                return False
+            mark_message(message, delivery="failed", error=update.error or "failed (reported by the provider)")
+            return True
+        if update.status not in STATUS_ORDER or current in ("failed", "not_sent"):
+            return False
+        if STATUS_ORDER[update.status] <= STATUS_ORDER.get(current, 0):
+            return False
+        mark_message(message, delivery=update.status, error="")
+        return True

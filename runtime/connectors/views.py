@@ -1,0 +1,115 @@
+"""Messenger webhook endpoints: look up the channel, verify, parse, hand each message to the pipeline.
+
+Thin on purpose; the rules live in the connectors. Answers: unknown channel 404, bad secret/signature 403
+(nothing stored), malformed body 400 with a reason, otherwise 200 (a replay is acknowledged and the
+pipeline's dedupe makes it a no-op).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from runtime.connectors.common import MalformedPayload, ParsedWebhook, apply_status
+from runtime.connectors.secrets import SecretsUnreadable
+from runtime.connectors.telegram import TelegramConnector
+from runtime.connectors.templates import apply_status_update
+from runtime.connectors.whatsapp import WhatsAppConnector
+from runtime.models import Channel
+
+log = logging.getLogger("runtime.connectors.webhooks")
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"errors": [{"path": "", "node_id": None, "code": code, "message": message}]}, status=status)
+
+
+def _channel(kind: str, key: str) -> Channel | None:
+    return Channel.objects.filter(kind=kind, key=key, is_active=True).first()
+
+
+def _decode(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedPayload(f"the body is not valid JSON ({type(exc).__name__})") from None
+    except RecursionError:  # absurdly deep nesting: no provider sends it, so it is malformed, not a 500
+        raise MalformedPayload("the body is nested too deeply") from None
+
+
+def process(channel: Channel, parsed: ParsedWebhook) -> dict[str, int]:
+    """Hand inbound messages to the pipeline and apply status reports. Used by both webhooks."""
+    from runtime.services import receive
+
+    counts = {"messages": 0, "statuses": 0, "templates": 0}
+    for inbound in parsed.messages:
+        receive(inbound)
+        counts["messages"] += 1
+    for status in parsed.statuses:
+        counts["statuses"] += int(apply_status(channel, status))
+    for update in parsed.template_updates:
+        counts["templates"] += apply_status_update(channel, update)
+    return counts
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def telegram_webhook(request: HttpRequest, key: str) -> HttpResponse:
+    channel = _channel(Channel.Kind.TELEGRAM, key)
+    if channel is None:
+        return _error(404, "channel_not_found", "No active Telegram channel with this id.")
+    connector = TelegramConnector()
+    try:
+        verified = connector.verify(channel, request.META)
+    except SecretsUnreadable:
+        log.error("telegram webhook: secrets of channel %s cannot be decrypted", channel.pk)
+        verified = False
+    if not verified:
+        log.warning("telegram webhook: secret token mismatch for channel %s", channel.pk)
+        return _error(403, "bad_secret", "The secret token header is missing or wrong.")
+    try:
+        parsed = connector.parse(channel, _decode(request))
+    except MalformedPayload as exc:
+        log.warning("telegram webhook: malformed update for channel %s: %s", channel.pk, exc)
+        return _error(400, "malformed_payload", str(exc))
+    counts = process(channel, parsed)
+    for query_id in parsed.callback_query_ids:
+        connector.answer_callback_query(channel, query_id)
+    return JsonResponse({"ok": True, **counts})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request: HttpRequest, key: str) -> HttpResponse:
+    channel = _channel(Channel.Kind.WHATSAPP, key)
+    if channel is None:
+        return _error(404, "channel_not_found", "No active WhatsApp channel with this id.")
+    connector = WhatsAppConnector()
+    if request.method == "GET":
+        try:
+            challenge = connector.verify_handshake(channel, request.GET)
+        except SecretsUnreadable:
+            challenge = None
+        if challenge is None:
+            log.warning("whatsapp webhook: verification handshake refused for channel %s", channel.pk)
+            return _error(403, "bad_verify_token", "hub.mode must be subscribe and hub.verify_token must match.")
+        return HttpResponse(challenge, content_type="text/plain")
+    try:
+        verified = connector.verify(channel, request.META, request.body)
+    except SecretsUnreadable:
+        log.error("whatsapp webhook: secrets of channel %s cannot be decrypted", channel.pk)
+        verified = False
+    if not verified:
+        log.warning("whatsapp webhook: X-Hub-Signature-256 mismatch for channel %s", channel.pk)
+        return _error(403, "bad_signature", "X-Hub-Signature-256 is missing or does not match the body.")
+    try:
+        parsed = connector.parse(channel, _decode(request))
+    except MalformedPayload as exc:
+        log.warning("whatsapp webhook: malformed notification for channel %s: %s", channel.pk, exc)
+        return _error(400, "malformed_payload", str(exc))
+    return JsonResponse({"ok": True, **process(channel, parsed)})
