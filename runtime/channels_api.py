@@ -191,6 +191,26 @@ def create_messenger_channel(
     return channel, generated
 
 
+def _create_web_channel(membership: Membership, data: dict[str, Any]) -> Channel:
+    """A web widget channel from the settings page: a name and the page origins allowed to embed it."""
+    from runtime.widget import create_web_channel
+
+    name = str(data.get("name") or "").strip()
+    if not name or len(name) > 120:
+        raise ApiError(400, "invalid", "name is required (at most 120 characters).", "/name")
+    origins = (data.get("config") or {}).get("allowed_origins") if isinstance(data.get("config"), dict) else None
+    origins = origins or []
+    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+        raise ApiError(400, "invalid", "config.allowed_origins must be a list of origins.", "/config/allowed_origins")
+    for origin in origins:
+        parsed = urlparse(origin)
+        if origin != "*" and (parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path):
+            raise ApiError(400, "invalid", f"Not an origin: {origin!r} (like https://shop.example).",
+                           "/config/allowed_origins")
+    scenario = _scenario(membership, data.get("scenario"))
+    return create_web_channel(membership.workspace, name=name, scenario=scenario, allowed_origins=origins)
+
+
 # --- OpenAPI descriptions (the views validate by hand, so errors come back in the project's format) ------
 
 
@@ -218,7 +238,7 @@ class ChannelListOut(serializers.Serializer):
 
 
 class ChannelCreateIn(serializers.Serializer):
-    kind = serializers.CharField(help_text="telegram | whatsapp")
+    kind = serializers.CharField(help_text="web | telegram | whatsapp")
     name = serializers.CharField(max_length=120)
     scenario = serializers.UUIDField(required=False, allow_null=True)
     config = serializers.DictField(required=False, help_text="whatsapp: phone_number_id (required), waba_id, …")
@@ -296,6 +316,9 @@ class ChannelListView(APIView):
             _require_admin(membership)
             data = request.data if isinstance(request.data, dict) else {}
             kind = data.get("kind")
+            if kind == Channel.Kind.WEB:
+                channel = _create_web_channel(membership, data)
+                return Response({**serialize_channel(channel), "generated_secrets": {}}, status=201)
             channel, generated = create_messenger_channel(
                 membership.workspace,
                 kind=kind,

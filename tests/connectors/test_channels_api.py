@@ -150,3 +150,22 @@ def test_sync_templates_command(world, double):
     call_command("sync_templates", stdout=out)
     assert "1 templates (1 new, 0 updated)" in out.getvalue()
     assert MessageTemplate.objects.get(name="hello").status == "submitted"
+
+
+def test_create_web_widget_channel_with_its_allowed_origins(world, double):
+    client = api(world.admin)
+    bad = client.post("/api/w/acme/channels/", {"kind": "web", "name": "Site",
+                                                 "config": {"allowed_origins": ["javascript:alert(1)"]}},
+                      format="json")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["path"] == "/config/allowed_origins"
+    assert not Channel.objects.filter(name="Site").exists()
+
+    ok = client.post("/api/w/acme/channels/", {"kind": "web", "name": "Site",
+                                                "config": {"allowed_origins": ["https://shop.example"]}},
+                     format="json")
+    assert ok.status_code == 201, ok.content
+    channel = Channel.objects.get(pk=ok.json()["id"])
+    assert channel.kind == Channel.Kind.WEB and channel.workspace == world.workspace
+    assert channel.config["allowed_origins"] == ["https://shop.example"]
+    assert ok.json()["generated_secrets"] == {}

@@ -6,6 +6,7 @@ import { Field, ListField, TemplateField } from "./fields";
 import { randomId } from "./model/ids";
 import type { NodeData, NodeType } from "./model/types";
 import { Icon } from "./icons";
+import { TemplateForm } from "./TemplateForm";
 
 /** Declares a new scenario variable (the inspector's "+ New variable…" option). */
 export const DeclareVariableContext = createContext<(name: string) => void>(() => {});
@@ -531,6 +532,9 @@ function InspectorImpl(props: Props) {
           {tpl("thanks_text", t("f.thanks_text"))}
         </>
       );
+      break;
+    case "template":
+      form = <TemplateForm data={data} variables={variables} onChange={(next, field) => onPatch(id, next, field)} />;
       break;
     case "tag":
       form = (

@@ -7,7 +7,7 @@ import { Icon } from "./icons";
 export const DND_MIME = "application/x-botflow-node";
 
 export const GROUPS: { key: string; types: NodeType[] }[] = [
-  { key: "palette.talk", types: ["message", "buttons", "ask", "rating"] },
+  { key: "palette.talk", types: ["message", "buttons", "ask", "rating", "template"] },
   { key: "palette.logic", types: ["condition", "set_variable", "http_request", "wait", "jump", "tag"] },
   { key: "palette.finish", types: ["handoff", "end"] },
 ];

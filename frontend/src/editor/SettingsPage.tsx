@@ -1,9 +1,10 @@
-// Workspace settings: departments (the handoff queues) and who you are in this workspace.
+// Workspace settings: departments (the handoff queues), channels, and who you are in this workspace.
 import { useCallback, useEffect, useState } from "react";
 import { api, ApiError, wsUrl } from "../shared/api";
 import type { Bootstrap } from "../shared/bootstrap";
 import { useI18n } from "../shared/i18n";
 import { AppHeader } from "./AppHeader";
+import { ChannelsSection } from "./ChannelsSection";
 
 interface Department {
   slug: string;
@@ -90,6 +91,7 @@ export function SettingsPage({ boot }: { boot: Bootstrap }) {
             </form>
           ) : null}
         </section>
+        <ChannelsSection base={base} canManage={canManage} />
       </main>
     </div>
   );

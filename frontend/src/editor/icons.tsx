@@ -13,6 +13,7 @@ const PATHS: Record<string, string> = {
   jump: "M4 17V11a4 4 0 0 1 4-4h11M15 3l4 4-4 4",
   handoff: "M4 14v-2a8 8 0 0 1 16 0v2M4 14h3v5H4zM17 14h3v5h-3z",
   rating: "M12 3l2.7 5.6 6.1.8-4.4 4.3 1 6.1L12 17l-5.4 2.8 1-6.1L3.2 9.4l6.1-.8z",
+  template: "M4 4h16v12H8l-4 4zM8 8h8M8 12h5",
   tag: "M3 12V4h8l10 10-8 8zM7.5 7.5h.01",
   end: "M6 6h12v12H6z",
   undo: "M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3",

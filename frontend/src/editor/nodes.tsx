@@ -86,6 +86,12 @@ function Body({ type, data, t }: { type: NodeType; data: NodeData; t: T }): Reac
       );
     case "rating":
       return <div className="bf-node-text">{clip(data.prompt)}</div>;
+    case "template":
+      return (
+        <div className="bf-node-meta">
+          <code>{clip(data.template, 60) || "—"}</code> · {data.language || "—"}
+        </div>
+      );
     case "tag":
       return (
         <div className="bf-node-meta">

@@ -31,6 +31,9 @@ export function defaultData(type: NodeType, t: (key: string) => string = (k) => 
       return { department: null, message: t("default.handoff") };
     case "rating":
       return { prompt: t("default.rating"), ask_comment: false };
+    case "template":
+      // Meta's sample template, approved on every new WhatsApp Business account.
+      return { template: "hello_world", language: "en_US", variables: {} };
     case "tag":
       return { add: [] };
     case "end":

@@ -56,6 +56,29 @@ describe("graph ⇄ scenario JSON", () => {
     expect(back.start).toBe("welcome");
   });
 
+  it("round-trips a template node and gives it one `next` port", () => {
+    const withTemplate: ScenarioDocument = {
+      ...doc,
+      nodes: [
+        ...doc.nodes,
+        {
+          id: "remind",
+          type: "template",
+          position: { x: 900, y: 200 },
+          data: { template: "order_update", language: "en_US", variables: { "1": "{{contact_name}}", "2": "{{order_id}}" } },
+        },
+      ],
+      edges: [...doc.edges, { id: "e4", source: "remind", source_port: "next", target: "j" }],
+    };
+    const g = docToFlow(withTemplate);
+    const node = g.nodes.find((n) => n.id === "remind")!;
+    expect(node.type).toBe("template");
+    expect(g.edges.at(-1)).toMatchObject({ source: "remind", sourceHandle: "next", target: "j" });
+    expect(flowToDoc(g.nodes, g.edges, g.meta)).toEqual(withTemplate);
+    expect(portIds("template", node.data)).toEqual(["next"]);
+    expect(portsOf("template", {}).map((p) => p.kind)).toEqual(["required"]);
+  });
+
   it("rounds dragged positions to integers", () => {
     const g = docToFlow(doc);
     g.nodes[0] = { ...g.nodes[0], position: { x: 10.6, y: -3.2 } };

@@ -32,6 +32,7 @@ export const PORT_SPECS: Record<NodeType, PortSpec> = {
   jump: { ports: [] },
   handoff: { ports: [] },
   rating: { ports: ["next"] },
+  template: { ports: ["next"] },
   tag: { ports: ["next"] },
   end: { ports: [] },
 };

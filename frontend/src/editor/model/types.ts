@@ -10,6 +10,7 @@ export const NODE_TYPES = [
   "jump",
   "handoff",
   "rating",
+  "template",
   "tag",
   "end",
 ] as const;
