@@ -31,7 +31,7 @@ def _clean_text(text: Any) -> str:
     return text
 
 
-def _clean_client_id(client_id: Any) -> str | None:
+def clean_client_id(client_id: Any) -> str | None:
     if client_id is None:
         return None
     if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX:
@@ -97,23 +97,33 @@ def _existing(conversation_id: Any, user: Any, client_id: str | None) -> Message
                                   payload__client_id=client_id).first()
 
 
+def lock_reply_target(user: Any, conversation_id: Any, client_id: str | None, *,
+                      workspace_id: int | None = None) -> tuple[Conversation, Message | None]:
+    """Lock a chat `user` may answer (only the assignee of a live chat), inside the caller's transaction.
+
+    Also returns the message this operator already sent with `client_id`, if any: a re-sent frame is
+    answered with the original instead of a second copy.
+    """
+    conversation = get_conversation(user, conversation_id, lock=True, workspace_id=workspace_id)
+    if conversation.mode == Conversation.Mode.CLOSED:
+        raise ActionError("conversation_closed", "This conversation is resolved.")
+    if conversation.mode != Conversation.Mode.LIVE:
+        raise ActionError("not_claimed", "Claim the chat before replying.")
+    if conversation.assignee_id != user.pk:
+        raise ActionError("not_assignee", "This chat is assigned to another operator.")
+    return conversation, _existing(conversation.pk, user, client_id)
+
+
 def reply(user: Any, conversation_id: Any, text: Any, client_id: Any = None, *,
           workspace_id: int | None = None) -> Message:
     """An operator's message to the customer. Only the assignee of a live chat may reply."""
     from runtime.services import append_message
 
     text = _clean_text(text)
-    client_id = _clean_client_id(client_id)
+    client_id = clean_client_id(client_id)
     get_conversation(user, conversation_id, workspace_id=workspace_id)
     with transaction.atomic():
-        conversation = get_conversation(user, conversation_id, lock=True, workspace_id=workspace_id)
-        if conversation.mode == Conversation.Mode.CLOSED:
-            raise ActionError("conversation_closed", "This conversation is resolved.")
-        if conversation.mode != Conversation.Mode.LIVE:
-            raise ActionError("not_claimed", "Claim the chat before replying.")
-        if conversation.assignee_id != user.pk:
-            raise ActionError("not_assignee", "This chat is assigned to another operator.")
-        existing = _existing(conversation.pk, user, client_id)
+        conversation, existing = lock_reply_target(user, conversation_id, client_id, workspace_id=workspace_id)
         if existing is not None:
             return existing
         # WhatsApp's 24-hour window: outside it a free-form reply is refused (`window_closed`, with the
@@ -132,7 +142,7 @@ def note(user: Any, conversation_id: Any, text: Any, client_id: Any = None, *,
     from runtime.services import append_message
 
     text = _clean_text(text)
-    client_id = _clean_client_id(client_id)
+    client_id = clean_client_id(client_id)
     get_conversation(user, conversation_id, workspace_id=workspace_id)
     with transaction.atomic():
         conversation = get_conversation(user, conversation_id, lock=True, workspace_id=workspace_id)

@@ -245,27 +245,18 @@ def send_template(
 
     from channels_app.errors import ActionError
     from channels_app.queue import get_conversation
-    from runtime.models import Conversation, Message
+    from channels_app.services import clean_client_id, lock_reply_target
     from runtime.services import append_message
 
     if not isinstance(params, list) or not all(isinstance(p, str | int | float) for p in params):
         raise ActionError("invalid", "params is a list of texts for {{1}}, {{2}}, …")
     params = [str(p).strip() for p in params]
-    client = str(client_id)[:64] if isinstance(client_id, str | int) and str(client_id) else None
+    client = clean_client_id(str(client_id) if isinstance(client_id, int) else client_id)
     get_conversation(user, conversation_id, workspace_id=workspace_id)
     with transaction.atomic():
-        conversation = get_conversation(user, conversation_id, lock=True, workspace_id=workspace_id)
-        if conversation.mode == Conversation.Mode.CLOSED:
-            raise ActionError("conversation_closed", "This conversation is resolved.")
-        if conversation.mode != Conversation.Mode.LIVE:
-            raise ActionError("not_claimed", "Claim the chat before replying.")
-        if conversation.assignee_id != user.pk:
-            raise ActionError("not_assignee", "This chat is assigned to another operator.")
-        if client:
-            existing = Message.objects.filter(conversation_id=conversation.pk, sender_user_id=user.pk,
-                                              payload__client_id=client).first()
-            if existing is not None:
-                return existing
+        conversation, existing = lock_reply_target(user, conversation_id, client, workspace_id=workspace_id)
+        if existing is not None:
+            return existing
         channel = conversation.channel
         if channel.kind != "whatsapp":
             raise ActionError("invalid", "Templates are sent on WhatsApp channels only.")
