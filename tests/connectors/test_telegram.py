@@ -189,25 +189,39 @@ def test_start_command_addressed_to_the_bot_in_a_group(world, double):
     assert parsed.messages[0].is_start and parsed.messages[0].ref is None
 
 
-def _listen(conversation_id):
-    from asgiref.sync import async_to_sync
+def event_after(conversation_id, action):
+    """Subscribe to the conversation's websocket group, run `action` (sync, in this thread and its test
+    transaction), and return the first event it published. One event loop for the whole exchange: the Redis
+    PubSub layer only lets a channel join groups from the loop that created it."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync, sync_to_async
     from channels.layers import get_channel_layer
 
     from channels_app.events import conversation_group
 
-    layer = get_channel_layer()
-    name = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(conversation_group(conversation_id), name)
-    return lambda: async_to_sync(layer.receive)(name)
+    async def run():
+        layer = get_channel_layer()
+        name = await layer.new_channel()
+        await layer.group_add(conversation_group(conversation_id), name)
+        try:
+            await sync_to_async(action)()
+            return await asyncio.wait_for(layer.receive(name), 10)
+        finally:
+            await layer.group_discard(conversation_group(conversation_id), name)
+
+    return async_to_sync(run)()
 
 
 def test_final_failure_reaches_open_inboxes(world, double, django_capture_on_commit_callbacks):
     double.fail_next(50, status=503, match="sendMessage")
     post_telegram(Client(), world, payload("telegram_message"))
     message = Message.objects.get(direction="out", sender="bot")
-    receive = _listen(message.conversation_id)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert pipeline.deliver(message.pk, attempt=pipeline.MAX_DELIVERY_ATTEMPTS) == "failed"
-    event = receive()
+
+    def deliver_last_attempt():
+        with django_capture_on_commit_callbacks(execute=True):
+            assert pipeline.deliver(message.pk, attempt=pipeline.MAX_DELIVERY_ATTEMPTS) == "failed"
+
+    event = event_after(message.conversation_id, deliver_last_attempt)
     assert event["type"] == "conv.message"
     assert (event["message"]["id"], event["message"]["delivery"]) == (message.pk, "failed")

@@ -203,15 +203,17 @@ def test_other_phone_number_is_ignored(world, double):
 
 
 def test_status_changes_reach_open_inboxes(world, double, django_capture_on_commit_callbacks):
-    from .test_telegram import _listen
+    from .test_telegram import event_after
 
     client = Client()
     post_whatsapp(client, world, payload("whatsapp_text"))
     run_deliveries()
     message = Message.objects.get(direction="out", sender="bot")
-    receive = _listen(message.conversation_id)
-    with django_capture_on_commit_callbacks(execute=True):
-        post_whatsapp(client, world, _status(message.external_id, "read"))
-    event = receive()
+
+    def read_receipt():
+        with django_capture_on_commit_callbacks(execute=True):
+            post_whatsapp(client, world, _status(message.external_id, "read"))
+
+    event = event_after(message.conversation_id, read_receipt)
     assert event["type"] == "conv.message"
     assert (event["message"]["seq"], event["message"]["delivery"]) == (message.seq, "read")
