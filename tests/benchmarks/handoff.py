@@ -41,6 +41,7 @@ async def main(args: argparse.Namespace) -> dict:
                     latencies.append((time.perf_counter() - started) * 1000)
 
         watcher = asyncio.create_task(watch())
+        await asyncio.sleep(args.delay)  # connected before the load ramps up; measure once it runs
         customers = []
         deadline = time.monotonic() + args.duration
         while time.monotonic() < deadline:
@@ -83,4 +84,5 @@ if __name__ == "__main__":
     parser.add_argument("--origin", default="http://127.0.0.1:8000")
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--every", type=float, default=0.5)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds between connecting and the first handoff")
     print(json.dumps(asyncio.run(main(parser.parse_args(sys.argv[1:])))))
