@@ -62,7 +62,8 @@ class Runner:
         return f"{url}?{urlencode({'ref': 'bench'})}"
 
     async def run_conv(self, conv: Conv) -> None:
-        await asyncio.sleep(random.random() * min(self.args.interval, 5.0))  # spread connects and sends
+        # Connections arrive spread over the ramp, as visitors would, not all within one second.
+        await asyncio.sleep(random.random() * max(self.args.ramp, min(self.args.interval, 5.0)))
         try:
             async with connect(
                 self.url_for(conv), origin=self.args.origin, max_size=2**20, compression=None, open_timeout=30,
@@ -84,14 +85,19 @@ class Runner:
         except Exception as exc:  # a failed connection is a counted error, not a crash of the client
             self.connect_failures += 1
             conv.errors.append(f"connect: {type(exc).__name__}: {exc}"[:200])
+            self._maybe_ready()
 
     async def _hold(self, conv: Conv) -> None:
         """Idle mode: stay connected without sending; the last one to connect writes the ready file."""
         self.connected += 1
-        if self.connected == len(self.convs) - self.connect_failures and self.args.ready_file:
+        self._maybe_ready()
+        await self.stop_sending.wait()
+
+    def _maybe_ready(self) -> None:
+        """Idle mode: once every socket has connected or failed, tell the orchestrator how many are open."""
+        if self.args.idle and self.args.ready_file and self.connected + self.connect_failures == len(self.convs):
             with open(self.args.ready_file, "w") as ready:
                 ready.write(str(self.connected))
-        await self.stop_sending.wait()
 
     async def _await_session(self, ws, conv: Conv) -> None:
         while True:
@@ -156,7 +162,7 @@ class Runner:
         self.started = time.perf_counter()
         cpu0 = os.times()
         tasks = [asyncio.create_task(self.run_conv(c)) for c in self.convs]
-        await asyncio.sleep(self.args.duration)
+        await asyncio.sleep(self.args.ramp + self.args.duration)
         self.stop_sending.set()
         await asyncio.wait(tasks, timeout=self.args.drain + 35)
         wall = time.perf_counter() - self.started
@@ -181,7 +187,8 @@ class Runner:
             "duration_s": round(wall, 2),
             "sent": sent,
             "replies": replied,
-            "replies_per_s": round(replied / self.args.duration, 1),
+            "ramp_s": self.args.ramp,
+            "replies_per_s": round(replied / (self.args.duration + self.args.ramp / 2), 1),
             "latency_ms": {
                 "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
                 "p99": percentile(latencies, 99), "max": round(max(latencies), 3) if latencies else None,
@@ -207,6 +214,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--drain", type=float, default=10.0)
+    parser.add_argument("--ramp", type=float, default=0.0, help="spread the connections over this many seconds")
     parser.add_argument("--closed-loop", action="store_true")
     parser.add_argument("--text", default="hi")
     parser.add_argument("--idle", action="store_true", help="connect and hold, send nothing (memory runs)")

@@ -63,11 +63,17 @@ def collect(proc: subprocess.Popen, timeout: float) -> dict[str, Any]:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
+# New connections per second the load client opens: each widget connect runs the bot's welcome turn, and
+# daphne drops a handshake that is not accepted within its 5 s connect timeout.
+CONNECT_RATE = 50.0
+
+
 def load(urls: list[str], setup: dict, *, conversations: int, interval: float, duration: float,
          closed_loop: bool = False, mode: str = "widget", drain: float = 10) -> list[str]:
+    ramp = round(conversations / CONNECT_RATE, 1)
     args = ["-m", "tests.benchmarks.loadclient", "--mode", mode, "--conversations", str(conversations),
             "--interval", str(interval), "--duration", str(duration), "--origin", setup.get("origin", ""),
-            "--text", setup.get("text", "hi"), "--drain", str(drain)]
+            "--text", setup.get("text", "hi"), "--drain", str(drain), "--ramp", str(ramp)]
     for url in urls:
         args += ["--url", url]
     if closed_loop:
@@ -98,20 +104,20 @@ def echo_baseline(conversations: int, interval: float, duration: float) -> dict[
 def end_to_end(env: dict[str, str], setup: dict, *, conversations: int, interval: float, duration: float,
                handoff_every: float, drain: float) -> dict[str, Any]:
     """Open-loop load on one daphne process, with the handoff probe running at the same time."""
-    ramp = min(5.0, interval)
     with servers.daphne(env, 1) as procs:
         port, proc = procs[0]
         # The operator's inbox connects first (as a support team's would be), then customers arrive.
         probe = spawn_py(["-m", "tests.benchmarks.handoff", "--base", f"ws://127.0.0.1:{port}",
                           "--widget-key", setup["widget_key"], "--workspace", setup["workspace"],
-                          "--session", setup["session"], "--origin", setup["origin"], "--delay", str(ramp + 2),
-                          "--duration", str(max(5.0, duration - ramp - 2)), "--every", str(handoff_every)], env)
+                          "--session", setup["session"], "--origin", setup["origin"],
+                          "--delay", str(conversations / CONNECT_RATE + 2),
+                          "--duration", str(max(5.0, duration - 2)), "--every", str(handoff_every)], env)
         time.sleep(2.0)
         loader = spawn_py(load(widget_urls([port], setup["widget_key"]), setup, conversations=conversations,
                                interval=interval, duration=duration, drain=drain), env)
-        bots = collect(loader, duration + drain + 120)
+        bots = collect(loader, conversations / CONNECT_RATE + duration + drain + 120)
         try:
-            handoff = collect(probe, duration + drain + 60)
+            handoff = collect(probe, conversations / CONNECT_RATE + duration + drain + 60)
         except RuntimeError as exc:  # reported, not fatal: the bot figures are still worth having
             handoff = {"error": str(exc)[-500:], "observed": 0, "missing_events": None, "errors": 1,
                        "latency_ms": {"p50": None, "p99": None, "max": None}}
@@ -135,9 +141,9 @@ def idle_memory(env: dict[str, str], setup: dict, sockets: int) -> dict[str, Any
         before = servers.rss_kb(proc.pid)
         ready = Path(tmp) / "ready"
         args = load(widget_urls([port], setup["widget_key"]), setup, conversations=sockets, interval=1,
-                    duration=240)
+                    duration=sockets / CONNECT_RATE + 90)
         client = spawn_py([*args, "--idle", "--ready-file", str(ready)], env)
-        deadline = time.monotonic() + 230
+        deadline = time.monotonic() + sockets / CONNECT_RATE + 60
         while not ready.exists() and time.monotonic() < deadline and client.poll() is None:
             time.sleep(0.5)
         time.sleep(2.0)
