@@ -301,3 +301,16 @@ def empty_document(name: str = "", *, language: str | None = None) -> dict[str, 
     if language:
         doc["settings"]["language"] = language
     return doc
+
+
+def validate_node_data(node_type: str, data: Any, prefix: str = "") -> list[Finding]:
+    """Schema findings for one node's `data` alone (e.g. the editor's "Test request"), paths under `prefix`."""
+    if node_type not in NODE_TYPES:
+        return [Finding(code="node_type_unknown", message=f"unknown node type '{node_type}'", path=prefix)]
+    findings = [
+        Finding(code=code, message=message, path=prefix + path)
+        for error in _part_errors(f"data:{node_type}", data)
+        for path, code, message in _findings_for(error, data)
+    ]
+    findings.sort(key=lambda f: pointer_sort_key(f.path))
+    return findings

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from builder.models import Membership
 from builder.permissions import check_can_edit, get_membership, get_scenario
-from runtime import preview
+from runtime import http_probe, preview
 from runtime.preview import PreviewError
 
 PREVIEW_RESPONSE = {
@@ -106,3 +106,36 @@ class PreviewConversationView(APIView):
         except PreviewError as exc:
             return _failed(exc)
         return Response(turn.as_dict())
+
+
+TEST_REQUEST_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "request": {"type": "object"},
+        "status": {"type": "integer", "nullable": True},
+        "error": {"type": "string", "nullable": True},
+        "body": {"nullable": True},
+        "mapped": {"type": "object"},
+        "port": {"type": "string", "enum": ["ok", "error"]},
+    },
+}
+
+
+class TestRequestView(APIView):
+    """POST {node, variables}: perform an http_request node's data once, as the editor's "Test request"."""
+
+    @extend_schema(
+        request={"application/json": {"type": "object", "properties": {"node": {"type": "object"},
+                                                                       "variables": {"type": "object"}}}},
+        responses={200: TEST_REQUEST_RESPONSE, 400: OpenApiTypes.OBJECT},
+        summary="Try an HTTP request node",
+    )
+    def post(self, request: Request, ws: str, scenario_id: uuid.UUID) -> Response:
+        membership = _editor(request, ws)
+        get_scenario(membership, scenario_id)  # scoping only: the node data comes from the unsaved editor
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            result = http_probe.try_http_node(data.get("node"), data.get("variables", {}))
+        except http_probe.ProbeInvalid as exc:
+            return Response({"errors": exc.errors}, status=400)
+        return Response(result.as_dict())

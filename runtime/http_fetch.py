@@ -98,7 +98,7 @@ def fetch(
     """Perform one HTTP node request; every failure is a `FetchResult` with an error code, never an exception.
 
     Codes: timeout, connect_error, http_<status>, invalid_json, too_large, refused_private_address,
-    invalid_url, too_many_redirects.
+    invalid_url, too_many_redirects, invalid_request.
     """
     max_bytes = settings.HTTP_NODE_MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
     allow_private = settings.HTTP_NODE_ALLOW_PRIVATE if allow_private is None else allow_private
@@ -129,6 +129,10 @@ def fetch(
             return FetchResult(status=None, error="timeout")
         except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol):
             return FetchResult(status=None, error="connect_error")
+        except (ValueError, UnicodeError):
+            # A URL like "http://[::1" or a header value httpx cannot encode: the scenario's request is
+            # malformed; the node takes its error port instead of crashing the task.
+            return FetchResult(status=None, error="invalid_request")
 
 
 def _read(response: httpx.Response, max_bytes: int, deadline: float) -> FetchResult:

@@ -520,3 +520,39 @@ def test_edges_from_optional_ports_are_drawn(e2e_server, e2e_browser, editor_acc
             expect(message.locator(".bf-port")).to_have_text(["Next", "Outside 24h window"])
     finally:
         context.close()
+
+
+def test_http_node_test_request_shows_the_servers_answer(e2e_server, e2e_browser, editor_account, steps):
+    """"Test request" asks for the node's template variables and shows what the server's fetch answered:
+    here a loopback address, which the production policy refuses (nothing is fetched)."""
+    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
+    try:
+        page = steps.page("editor", context.new_page())
+        with steps.step("the inspector's Test request sends the filled-in variables and shows the refusal"):
+            login(page, e2e_server.url, *editor_account, next_path="/")
+            csrf = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
+            document = {
+                "format": "botflow/scenario", "version": 1, "start": "h",
+                "nodes": [
+                    {"id": "h", "type": "http_request", "position": {"x": 0, "y": 0},
+                     "data": {"method": "GET", "url": "http://127.0.0.1:9/orders/{{order_number}}"}},
+                    {"id": "ok", "type": "end", "position": {"x": 340, "y": 0}, "data": {}},
+                ],
+                "edges": [{"id": "e1", "source": "h", "source_port": "ok", "target": "ok"}],
+            }
+            created = page.request.post(
+                f"{e2e_server.url}/api/w/demo/scenarios/",
+                data=json.dumps({"name": "Test request", "document": document}),
+                headers={"Content-Type": "application/json", "X-CSRFToken": csrf},
+            )
+            assert created.status == 201, created.text()
+            page.goto(f"{e2e_server.url}/editor/{created.json()['id']}/")
+            node(page, "http_request").first.click()
+            page.get_by_test_id("test-request-open").click()
+            page.get_by_test_id("test-request-var-order_number").fill("A 1")
+            page.get_by_test_id("test-request-send").click()
+            expect(page.get_by_test_id("test-request-status")).to_contain_text(
+                "GET http://127.0.0.1:9/orders/A%201")
+            expect(page.get_by_test_id("test-request-error")).to_contain_text("refused_private_address")
+    finally:
+        context.close()

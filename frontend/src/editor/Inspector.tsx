@@ -7,6 +7,7 @@ import { randomId } from "./model/ids";
 import type { NodeData, NodeType } from "./model/types";
 import { Icon } from "./icons";
 import { TemplateForm } from "./TemplateForm";
+import { TestRequestPanel } from "./TestRequest";
 
 /** Declares a new scenario variable (the inspector's "+ New variable…" option). */
 export const DeclareVariableContext = createContext<(name: string) => void>(() => {});
@@ -465,6 +466,7 @@ function InspectorImpl(props: Props) {
               + {t("f.add_mapping")}
             </button>
           </div>
+          <TestRequestPanel key={id} data={data} />
         </>
       );
       break;

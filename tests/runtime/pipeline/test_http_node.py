@@ -179,3 +179,13 @@ def test_late_http_result_for_a_conversation_that_moved_on_is_ignored(workspace,
     body = json.loads('{"order": {"status": "lost"}}')
     assert apply_http_result(result.conversation_id, request_id, token, {"status": 200, "body": body}) is False
     assert conversation(result).state["variables"]["status"] == "shipped"
+
+
+@allow_loopback
+@pytest.mark.parametrize(("url", "headers"), [
+    ("http://[::1", ()),  # a broken URL from a template
+    ("http://127.0.0.1:1/x", (("X-Name", "Иван"),)),  # a header value that is not ASCII
+])
+def test_malformed_request_takes_the_error_port_instead_of_raising(url, headers):
+    result = fetch("GET", url, headers=headers, timeout_seconds=2)
+    assert (result.status, result.error) == (None, "invalid_request")
