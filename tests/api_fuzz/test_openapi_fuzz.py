@@ -35,9 +35,8 @@ MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "15"))
 ADMIN_AREAS = ("/channels/", "/departments/", "/canned-replies/", "/operators/")
 ERROR_KEYS = {"path", "node_id", "code", "message"}
 
-# 500s found by this fuzz in files owned by others (reported, not fixed here). Only a 500 raised at exactly
-# this place is tolerated; each one has a strict-xfail reproduction in test_known_bugs.py, which starts
-# failing when the bug is fixed, as the reminder to delete its entry here.
+# (method, path) → (file, exception) of a 500 to tolerate while its fix is pending. Empty: every 500 the fuzz
+# found is fixed, with a regression test (test_regressions.py, test_inbox_api_regressions.py). Keep it empty.
 KNOWN_SERVER_ERRORS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
