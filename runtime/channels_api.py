@@ -302,7 +302,28 @@ ERRORS = OpenApiResponse(description='{"errors": [{"path", "node_id", "code", "m
 TAGS = ["channels"]
 
 
-class ChannelListView(APIView):
+def _admin_channel(request: Request, ws: str, pk: int, *, kinds: tuple[str, ...] = (),
+                   refusal: str = "") -> tuple[Membership, Channel]:
+    """The caller's channel for a write: 404 if it is not in their workspace, 403 unless they are an admin,
+    400 with `refusal` when the action does not apply to this kind of channel."""
+    membership = _membership(request, ws)
+    channel = _channel(membership, pk)
+    _require_admin(membership)
+    if kinds and channel.kind not in kinds:
+        raise ApiError(400, "invalid", refusal)
+    return membership, channel
+
+
+class ChannelApiView(APIView):
+    """Errors raised as `ApiError` anywhere in a view become the project's error response."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ApiError):
+            return exc.response()
+        return super().handle_exception(exc)
+
+
+class ChannelListView(ChannelApiView):
     @extend_schema(tags=TAGS, operation_id="channels_list", responses={200: ChannelListOut})
     def get(self, request: Request, ws: str) -> Response:
         membership = _membership(request, ws)
@@ -312,118 +333,99 @@ class ChannelListView(APIView):
     @extend_schema(tags=TAGS, request=ChannelCreateIn, responses={201: ChannelCreatedOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str) -> Response:
         membership = _membership(request, ws)
-        try:
-            _require_admin(membership)
-            data = request.data if isinstance(request.data, dict) else {}
-            kind = data.get("kind")
-            if kind == Channel.Kind.WEB:
-                channel = _create_web_channel(membership, data)
-                return Response({**serialize_channel(channel), "generated_secrets": {}}, status=201)
-            channel, generated = create_messenger_channel(
-                membership.workspace,
-                kind=kind,
-                name=data.get("name"),
-                config=data.get("config"),
-                secrets=data.get("secrets"),
-                scenario=_scenario(membership, data.get("scenario")),
-                register_webhook=bool(data.get("register_webhook", True)),
-            )
-        except ApiError as exc:
-            return exc.response()
+        _require_admin(membership)
+        data = request.data if isinstance(request.data, dict) else {}
+        kind = data.get("kind")
+        if kind == Channel.Kind.WEB:
+            channel = _create_web_channel(membership, data)
+            return Response({**serialize_channel(channel), "generated_secrets": {}}, status=201)
+        channel, generated = create_messenger_channel(
+            membership.workspace,
+            kind=kind,
+            name=data.get("name"),
+            config=data.get("config"),
+            secrets=data.get("secrets"),
+            scenario=_scenario(membership, data.get("scenario")),
+            register_webhook=bool(data.get("register_webhook", True)),
+        )
         return Response({**serialize_channel(channel), "generated_secrets": generated}, status=201)
 
 
-class ChannelDetailView(APIView):
+class ChannelDetailView(ChannelApiView):
     @extend_schema(tags=TAGS, operation_id="channels_retrieve", responses={200: ChannelOut})
     def get(self, request: Request, ws: str, pk: int) -> Response:
         return Response(serialize_channel(_channel(_membership(request, ws), pk)))
 
     @extend_schema(tags=TAGS, request=ChannelPatchIn, responses={200: ChannelOut, 400: ERRORS, 403: ERRORS})
     def patch(self, request: Request, ws: str, pk: int) -> Response:
-        membership = _membership(request, ws)
-        channel = _channel(membership, pk)
-        try:
-            _require_admin(membership)
-            data = request.data if isinstance(request.data, dict) else {}
-            fields: list[str] = []
-            if "name" in data:
-                name = str(data.get("name") or "").strip()
-                if not name or len(name) > 120:
-                    raise ApiError(400, "invalid", "name is required (at most 120 characters).", "/name")
-                channel.name = name
-                fields.append("name")
-            if "scenario" in data:
-                channel.scenario = _scenario(membership, data["scenario"])
-                fields.append("scenario")
-            if "is_active" in data:
-                if not isinstance(data["is_active"], bool):
-                    raise ApiError(400, "invalid", "is_active must be a boolean.", "/is_active")
-                channel.is_active = data["is_active"]
-                fields.append("is_active")
-            if "config" in data and channel.kind in MANAGED_KINDS:
-                channel.config = _clean_config(channel.kind, data["config"], channel.config)
-                fields.append("config")
-            if "secrets" in data:
-                raise ApiError(400, "invalid", "Change secrets with POST …/rotate-secrets/.", "/secrets")
-        except ApiError as exc:
-            return exc.response()
+        membership, channel = _admin_channel(request, ws, pk)
+        data = request.data if isinstance(request.data, dict) else {}
+        fields: list[str] = []
+        if "name" in data:
+            name = str(data.get("name") or "").strip()
+            if not name or len(name) > 120:
+                raise ApiError(400, "invalid", "name is required (at most 120 characters).", "/name")
+            channel.name = name
+            fields.append("name")
+        if "scenario" in data:
+            channel.scenario = _scenario(membership, data["scenario"])
+            fields.append("scenario")
+        if "is_active" in data:
+            if not isinstance(data["is_active"], bool):
+                raise ApiError(400, "invalid", "is_active must be a boolean.", "/is_active")
+            channel.is_active = data["is_active"]
+            fields.append("is_active")
+        if "config" in data and channel.kind in MANAGED_KINDS:
+            channel.config = _clean_config(channel.kind, data["config"], channel.config)
+            fields.append("config")
+        if "secrets" in data:
+            raise ApiError(400, "invalid", "Change secrets with POST …/rotate-secrets/.", "/secrets")
         if fields:
             channel.save(update_fields=fields)
         return Response(serialize_channel(channel))
 
     @extend_schema(tags=TAGS, responses={204: None, 403: ERRORS})
     def delete(self, request: Request, ws: str, pk: int) -> Response:
-        membership = _membership(request, ws)
-        channel = _channel(membership, pk)
-        try:
-            _require_admin(membership)
-        except ApiError as exc:
-            return exc.response()
+        _, channel = _admin_channel(request, ws, pk)
         channel.delete()
         return Response(status=204)
 
 
-class RotateSecretsView(APIView):
+class RotateSecretsView(ChannelApiView):
     """POST {"secrets": {"bot_token": "…"}, "regenerate": ["webhook_secret"]}: replace the given secrets,
     regenerate ours, re-register the Telegram webhook; all or nothing."""
 
     @extend_schema(tags=TAGS, request=RotateIn, responses={200: ChannelCreatedOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
-        membership = _membership(request, ws)
-        channel = _channel(membership, pk)
+        _, channel = _admin_channel(request, ws, pk, kinds=MANAGED_KINDS,
+                                    refusal="This channel has no provider secrets.")
+        data = request.data if isinstance(request.data, dict) else {}
+        given = _clean_user_secrets(channel.kind, data.get("secrets"), required=False)
+        regenerate = data.get("regenerate") or []
+        allowed = set(GENERATED_SECRETS[channel.kind])
+        if not isinstance(regenerate, list) or not all(isinstance(r, str) and r in allowed for r in regenerate):
+            raise ApiError(
+                400, "invalid", f"regenerate may list {list(GENERATED_SECRETS[channel.kind])}.", "/regenerate"
+            )
+        if not given and not regenerate:
+            raise ApiError(400, "invalid", "Nothing to rotate: give secrets or regenerate.")
         try:
-            _require_admin(membership)
-            if channel.kind not in MANAGED_KINDS:
-                raise ApiError(400, "invalid", "This channel has no provider secrets.")
-            data = request.data if isinstance(request.data, dict) else {}
-            given = _clean_user_secrets(channel.kind, data.get("secrets"), required=False)
-            regenerate = data.get("regenerate") or []
-            allowed = set(GENERATED_SECRETS[channel.kind])
-            if not isinstance(regenerate, list) or not all(isinstance(r, str) and r in allowed for r in regenerate):
-                raise ApiError(
-                    400, "invalid", f"regenerate may list {list(GENERATED_SECRETS[channel.kind])}.", "/regenerate"
-                )
-            if not given and not regenerate:
-                raise ApiError(400, "invalid", "Nothing to rotate: give secrets or regenerate.")
-            try:
-                current = get_secrets(channel)
-            except SecretsUnreadable:
-                current = {}
-            generated = {key: generate_token() for key in regenerate}
-            merged = {**current, **given, **generated}
-            missing = [k for k in USER_SECRETS[channel.kind] + GENERATED_SECRETS[channel.kind] if not merged.get(k)]
-            if missing:
-                raise ApiError(400, "required", f"The channel would lack {missing}.", "/secrets")
-            set_secrets(channel, merged)
-            if channel.kind == Channel.Kind.TELEGRAM:
-                _register_webhook(channel)
-            channel.save(update_fields=["secrets_encrypted"])
-        except ApiError as exc:
-            return exc.response()
+            current = get_secrets(channel)
+        except SecretsUnreadable:
+            current = {}
+        generated = {key: generate_token() for key in regenerate}
+        merged = {**current, **given, **generated}
+        missing = [k for k in USER_SECRETS[channel.kind] + GENERATED_SECRETS[channel.kind] if not merged.get(k)]
+        if missing:
+            raise ApiError(400, "required", f"The channel would lack {missing}.", "/secrets")
+        set_secrets(channel, merged)
+        if channel.kind == Channel.Kind.TELEGRAM:
+            _register_webhook(channel)
+        channel.save(update_fields=["secrets_encrypted"])
         return Response({**serialize_channel(channel), "generated_secrets": generated})
 
 
-class WebhookView(APIView):
+class WebhookView(ChannelApiView):
     """GET: the URL to paste into the provider. POST (Telegram): register it with setWebhook now."""
 
     @extend_schema(tags=TAGS, responses={200: WebhookOut})
@@ -444,19 +446,13 @@ class WebhookView(APIView):
 
     @extend_schema(tags=TAGS, request=None, responses={200: WebhookOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
-        membership = _membership(request, ws)
-        channel = _channel(membership, pk)
-        try:
-            _require_admin(membership)
-            if channel.kind != Channel.Kind.TELEGRAM:
-                raise ApiError(400, "invalid", "Only Telegram webhooks are registered through the API.")
-            _register_webhook(channel)
-        except ApiError as exc:
-            return exc.response()
+        _, channel = _admin_channel(request, ws, pk, kinds=(Channel.Kind.TELEGRAM,),
+                                    refusal="Only Telegram webhooks are registered through the API.")
+        _register_webhook(channel)
         return Response({"url": webhook_url(channel), "registered": True})
 
 
-class TemplateListView(APIView):
+class TemplateListView(ChannelApiView):
     """GET: the channel's templates. POST: a new draft ({name, language, category, body, buttons}), sent
     for review when "submit": true."""
 
@@ -471,63 +467,51 @@ class TemplateListView(APIView):
 
     @extend_schema(tags=TAGS, request=TemplateIn, responses={201: TemplateOut, 400: ERRORS, 409: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
-        membership = _membership(request, ws)
-        channel = _channel(membership, pk)
-        try:
-            _require_admin(membership)
-            if channel.kind != Channel.Kind.WHATSAPP:
-                raise ApiError(400, "invalid", "Templates belong to WhatsApp channels.")
-            data = request.data if isinstance(request.data, dict) else {}
-            name = str(data.get("name") or "")
-            if not TEMPLATE_NAME_RE.match(name):
-                raise ApiError(400, "invalid", "name: lowercase letters, digits and underscores.", "/name")
-            language = str(data.get("language") or "")
-            if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", language):
-                raise ApiError(400, "invalid", "language: a code like en, en_US or ru.", "/language")
-            category = str(data.get("category") or "utility").lower()
-            if category not in MessageTemplate.Category.values:
-                raise ApiError(400, "invalid", "category: marketing, utility or authentication.", "/category")
-            body = str(data.get("body") or "")
-            if not body.strip() or len(body) > 1024:
-                raise ApiError(400, "invalid", "body is required (at most 1024 characters).", "/body")
-            buttons = data.get("buttons") or []
-            if not isinstance(buttons, list) or len(buttons) > 10 or not all(isinstance(b, dict) for b in buttons):
-                raise ApiError(400, "invalid", "buttons: a list of at most 10.", "/buttons")
-            if MessageTemplate.objects.filter(channel=channel, name=name, language=language).exists():
-                raise ApiError(409, "exists", "A template with this name and language exists.", "/name")
-            template = MessageTemplate(
-                channel=channel, name=name, language=language, category=category, body=body, buttons=buttons
-            )
-            if data.get("submit"):
-                from runtime.connectors.whatsapp import WhatsAppConnector
+        _, channel = _admin_channel(request, ws, pk, kinds=(Channel.Kind.WHATSAPP,),
+                                    refusal="Templates belong to WhatsApp channels.")
+        data = request.data if isinstance(request.data, dict) else {}
+        name = str(data.get("name") or "")
+        if not TEMPLATE_NAME_RE.match(name):
+            raise ApiError(400, "invalid", "name: lowercase letters, digits and underscores.", "/name")
+        language = str(data.get("language") or "")
+        if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", language):
+            raise ApiError(400, "invalid", "language: a code like en, en_US or ru.", "/language")
+        category = str(data.get("category") or "utility").lower()
+        if category not in MessageTemplate.Category.values:
+            raise ApiError(400, "invalid", "category: marketing, utility or authentication.", "/category")
+        body = str(data.get("body") or "")
+        if not body.strip() or len(body) > 1024:
+            raise ApiError(400, "invalid", "body is required (at most 1024 characters).", "/body")
+        buttons = data.get("buttons") or []
+        if not isinstance(buttons, list) or len(buttons) > 10 or not all(isinstance(b, dict) for b in buttons):
+            raise ApiError(400, "invalid", "buttons: a list of at most 10.", "/buttons")
+        if MessageTemplate.objects.filter(channel=channel, name=name, language=language).exists():
+            raise ApiError(409, "exists", "A template with this name and language exists.", "/name")
+        template = MessageTemplate(
+            channel=channel, name=name, language=language, category=category, body=body, buttons=buttons
+        )
+        if data.get("submit"):
+            from runtime.connectors.whatsapp import WhatsAppConnector
 
-                try:
-                    answer = WhatsAppConnector().submit_template(channel, template)
-                except ProviderError as exc:
-                    raise ApiError(400, "provider_error", f"WhatsApp refused the template: {exc}") from exc
-                template.provider_id = str(answer.get("id", ""))
-                template.status = MessageTemplate.Status.SUBMITTED
-            with transaction.atomic():
-                template.save()
-        except ApiError as exc:
-            return exc.response()
+            try:
+                answer = WhatsAppConnector().submit_template(channel, template)
+            except ProviderError as exc:
+                raise ApiError(400, "provider_error", f"WhatsApp refused the template: {exc}") from exc
+            template.provider_id = str(answer.get("id", ""))
+            template.status = MessageTemplate.Status.SUBMITTED
+        with transaction.atomic():
+            template.save()
         return Response(serialize_template(template), status=201)
 
 
-class TemplateSyncView(APIView):
+class TemplateSyncView(ChannelApiView):
     @extend_schema(tags=TAGS, request=None, responses={200: SyncOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
-        membership = _membership(request, ws)
-        channel = _channel(membership, pk)
+        _, channel = _admin_channel(request, ws, pk, kinds=(Channel.Kind.WHATSAPP,),
+                                    refusal="Templates belong to WhatsApp channels.")
         try:
-            _require_admin(membership)
-            if channel.kind != Channel.Kind.WHATSAPP:
-                raise ApiError(400, "invalid", "Templates belong to WhatsApp channels.")
-            try:
-                with transaction.atomic():
-                    result = sync_templates(channel)
-            except ProviderError as exc:
-                raise ApiError(400, "provider_error", f"Could not fetch templates: {exc}") from exc
-        except ApiError as exc:
-            return exc.response()
+            with transaction.atomic():
+                result = sync_templates(channel)
+        except ProviderError as exc:
+            raise ApiError(400, "provider_error", f"Could not fetch templates: {exc}") from exc
         return Response({"created": result.created, "updated": result.updated, "total": result.total})
