@@ -105,12 +105,32 @@ def capturing(fn: Callable[..., Any]) -> Callable[..., tuple[Any, list[tuple[str
     return wrapper
 
 
+# The consumer handler (FrameConsumer.events_batch) for several events to one group sent as one message.
+BATCH = "events.batch"
+
+
+def batched(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """Consecutive events to the same group become one `events.batch` message, in order: a bot turn's
+    inbound echo and replies cost one channel-layer publish and one delivery to each socket, not three."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for group, event in items:
+        if out and out[-1][0] == group:
+            last = out[-1][1]
+            if last["type"] != BATCH:
+                last = {"type": BATCH, "events": [last]}
+                out[-1] = (group, last)
+            last["events"].append(event)
+        else:
+            out.append((group, event))
+    return out
+
+
 async def send_all(items: list[tuple[str, dict[str, Any]]]) -> None:
     """Send captured events in commit order; a layer outage is logged (clients catch up from the database)."""
     layer = get_channel_layer()
     if layer is None:
         return
-    for group, event in items:
+    for group, event in batched(items):
         try:
             await layer.group_send(group, event)
         except Exception:

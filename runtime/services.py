@@ -24,6 +24,7 @@ from runtime.engine.loader import ScenarioError
 from runtime.models import Channel, Contact, Conversation, Message
 from runtime.pipeline import limits, scenarios
 from runtime.pipeline.jobs import defer
+from runtime.pipeline.sql import CompiledQuery
 from runtime.pipeline.turn import Turn, is_operator_keyword
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,16 @@ class ReceiveResult:
 def _locked(queryset: Any) -> Any:
     # `of=("self",)`: lock only the conversation row, not the joined channel/workspace/contact rows.
     return queryset.select_for_update(of=("self",)).select_related("channel", "workspace", "contact")
+
+
+# The contact's open conversation, locked, with its channel, workspace and contact: compiled once (sql.py).
+_open_for_contact = CompiledQuery(
+    lambda channel_id, external_id: _locked(
+        Conversation.objects.filter(contact__channel_id=channel_id, contact__external_id=external_id)
+        .exclude(mode=Mode.CLOSED).order_by("-started_at")[:1]
+    ),
+    channel_id=-7_770_001, external_id="\x00external_id\x00",
+)
 
 
 def lock_conversation(conversation_id: Any) -> Conversation | None:
@@ -84,12 +95,19 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
 
 
 def _receive(inbound: InboundMessage) -> ReceiveResult:
-    channel = Channel.objects.select_related("workspace").get(pk=inbound.channel_id)
-    contact = _contact(channel, inbound)
-    conversation = _open_conversation(channel, contact, inbound)
-    # One Contact instance for the turn: `last_inbound_at` (the WhatsApp 24-hour window) is set on `contact`
-    # below and saved by turn.finish() through conversation.contact (the locked query loaded another copy).
-    conversation.contact = contact
+    # The common case, a message in an open conversation, costs one query to find and lock it (with its
+    # channel, workspace and contact); only a contact's first message or one after a close takes the long way.
+    conversation = _open_for_contact.first(channel_id=inbound.channel_id, external_id=inbound.contact_external_id)
+    if conversation is not None:
+        contact = conversation.contact
+        _fill_contact(contact, inbound)
+    else:
+        channel = Channel.objects.select_related("workspace").get(pk=inbound.channel_id)
+        contact = _contact(channel, inbound)
+        conversation = _open_conversation(channel, contact, inbound)
+        # One Contact instance for the turn: `last_inbound_at` (the WhatsApp 24-hour window) is set on
+        # `contact` below and saved by turn.finish() through conversation.contact.
+        conversation.contact = contact
     turn = Turn(conversation)
     has_content = bool(inbound.text or inbound.button_id or inbound.media)
     if has_content:
@@ -101,9 +119,11 @@ def _receive(inbound: InboundMessage) -> ReceiveResult:
             text = text or _pressed_label(conversation, node_id, inbound.button_id)
         if inbound.media:
             payload["media"] = inbound.media
+        # Inserted with the bot's replies in one statement at the end of the turn. A redelivery meets the
+        # dedupe constraint there and the whole turn rolls back (see receive): it has written nothing else,
+        # since every effect of a turn is a row in this transaction or an event sent after it commits.
         turn.add(direction=Message.Direction.IN, sender=Message.Sender.CUSTOMER, text=text, payload=payload,
                  external_id=inbound.external_id, node_id=node_id)
-        turn.flush()  # the INSERT that meets the dedupe constraint, before any other effect
     if has_content or inbound.is_start:
         contact.last_inbound_at = turn.now
         turn.contact_fields.add("last_inbound_at")
@@ -134,16 +154,22 @@ def _contact(channel: Channel, inbound: InboundMessage) -> Contact:
         defaults={"workspace_id": channel.workspace_id, "name": inbound.contact_name[:200],
                   "phone": inbound.contact_phone[:32]},
     )
-    if not created and ((inbound.contact_name and not contact.name) or (inbound.contact_phone and not contact.phone)):
-        fields = []
-        if inbound.contact_name and not contact.name:
-            contact.name = inbound.contact_name[:200]
-            fields.append("name")
-        if inbound.contact_phone and not contact.phone:
-            contact.phone = inbound.contact_phone[:32]
-            fields.append("phone")
-        contact.save(update_fields=fields)
+    if not created:
+        _fill_contact(contact, inbound)
     return contact
+
+
+def _fill_contact(contact: Contact, inbound: InboundMessage) -> None:
+    """A messenger tells us the customer's name or phone: fill what the contact does not have yet."""
+    fields = []
+    if inbound.contact_name and not contact.name:
+        contact.name = inbound.contact_name[:200]
+        fields.append("name")
+    if inbound.contact_phone and not contact.phone:
+        contact.phone = inbound.contact_phone[:32]
+        fields.append("phone")
+    if fields:
+        contact.save(update_fields=fields)
 
 
 def _open_conversation(channel: Channel, contact: Contact, inbound: InboundMessage) -> Conversation:

@@ -23,7 +23,7 @@ from runtime.engine.interpreter import normalise_keyword, step
 from runtime.engine.loader import ScenarioError
 from runtime.engine.state import State
 from runtime.models import Conversation, Message
-from runtime.pipeline import scenarios
+from runtime.pipeline import scenarios, sql
 from runtime.pipeline.jobs import defer
 
 log = logging.getLogger(__name__)
@@ -85,10 +85,7 @@ class Turn:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        if len(batch) == 1:
-            batch[0].save(force_insert=True)
-        else:
-            Message.objects.bulk_create(batch)
+        sql.insert(batch)
         for message in batch:
             rt_events.message_created(message)
             if message.delivery == Message.Delivery.PENDING:
@@ -101,9 +98,9 @@ class Turn:
         self.flush()
         conv = self.conv
         if self.conv_fields:
-            conv.save(update_fields=sorted(self.conv_fields | {"updated_at"}))
+            sql.update_fields(conv, sorted(self.conv_fields | {"updated_at"}))
         if self.contact_fields:
-            conv.contact.save(update_fields=sorted(self.contact_fields))
+            sql.update_fields(conv.contact, sorted(self.contact_fields))
         conv.__dict__.pop("_pipeline_turn", None)
 
     # --- bookkeeping ------------------------------------------------------------------------------------
