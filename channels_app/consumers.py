@@ -34,12 +34,15 @@ CLOSE_ABUSE = 4429
 # loop's default (cpu + 4); each thread keeps one persistent database connection (size it with PostgreSQL's
 # max_connections in mind: ASGI_DB_THREADS × processes).
 _service_pool = ThreadPoolExecutor(max_workers=settings.ASGI_DB_THREADS, thread_name_prefix="service")
+# A fast lane for the one read a websocket handshake needs before it is accepted: behind a backlog of bot
+# turns in the service pool it would outlast the server's handshake timeout and the customer could not connect.
+_handshake_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="handshake")
 
 
-async def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+async def call(fn: Any, *args: Any, _pool: ThreadPoolExecutor = _service_pool, **kwargs: Any) -> Any:
     """Run a sync service off the event loop, on any worker thread (the service owns its transaction), then
     publish the events it committed from this loop: one thread hop per action instead of one per event."""
-    service = DatabaseSyncToAsync(events.capturing(fn), thread_sensitive=False, executor=_service_pool)
+    service = DatabaseSyncToAsync(events.capturing(fn), thread_sensitive=False, executor=_pool)
     result, published = await service(*args, **kwargs)
     if published:
         await events.send_all(published)
@@ -173,36 +176,40 @@ class WidgetConsumer(FrameConsumer):
         self._groups: set[str] = set()
         self._sent_seq = 0
         key = self.scope["url_route"]["kwargs"]["widget_key"]
-        channel = await call(widget.widget_channel, key)
-        if channel is None or not widget.origin_allowed(channel, _header(self.scope, b"origin")):
+        params = _query(self.scope)
+        # Few database calls per handshake (each waits its turn in the pool behind bot turns under load):
+        # one before accept, one to start a new visitor's conversation, one for the opening frames.
+        shake = await call(widget.handshake, key, _header(self.scope, b"origin"), params.get("token"),
+                           _pool=_handshake_pool)
+        if shake.channel is None:
             await self.close(code=CLOSE_FORBIDDEN)  # before accept: the handshake is refused
             return
-        self.web_channel = channel
-        params = _query(self.scope)
+        self.web_channel = channel = shake.channel
         try:
             last_seq = max(0, int(params.get("last_seq", "0") or 0))
         except ValueError:
             last_seq = 0
         await self.accept()
         try:
-            if params.get("token"):
-                visitor_id, conversation_id = await call(widget.read_token, channel, params["token"])
-                session = await call(widget.session_info, channel, visitor_id, conversation_id)
+            if shake.error is not None:
+                raise shake.error
+            if shake.conversation_id is None:
+                visitor_id, conversation_id = await call(widget.start_conversation, channel, params.get("ref", ""))
             else:
-                session = await call(widget.start_session, channel, params.get("ref", ""))
+                visitor_id, conversation_id = shake.visitor_id, shake.conversation_id
         except ActionError as exc:
             await self.send_error(exc.code, exc.message)
             await self.close(code=CLOSE_BAD_SESSION)
             return
-        self.visitor_id = session["visitor_id"]
-        self.conversation_id = session["conversation_id"]
+        self.visitor_id = visitor_id
+        self.conversation_id = str(conversation_id)
+        # Join before reading the replay: whatever commits in between arrives live, deduplicated by seq.
         await self._join(events.conversation_group(self.conversation_id))
-        await self.send_json(session)
-        for frame in await call(widget.messages_after, self.conversation_id, last_seq):
-            await self._send_message(frame)
-        waiting = await call(widget.queue_state, self.conversation_id)
-        if waiting:
-            await self.send_json(waiting)
+        for frame in await call(widget.opening_frames, channel, visitor_id, self.conversation_id, last_seq):
+            if frame["type"] == "message":
+                await self._send_message(frame)
+            else:
+                await self.send_json(frame)
         self._ready = True
 
     async def _send_message(self, frame: dict[str, Any]) -> None:
@@ -223,9 +230,11 @@ class WidgetConsumer(FrameConsumer):
         self.conversation_id = conversation_id
         self._sent_seq = 0
         await self._join(events.conversation_group(conversation_id))
-        await self.send_json(await call(widget.session_info, self.web_channel, self.visitor_id, conversation_id))
-        for frame in await call(widget.messages_after, conversation_id, 0):
-            await self._send_message(frame)
+        for frame in await call(widget.opening_frames, self.web_channel, self.visitor_id, conversation_id, 0):
+            if frame["type"] == "message":
+                await self._send_message(frame)
+            else:
+                await self.send_json(frame)
 
     # client frames
     async def on_message(self, content: dict[str, Any]) -> None:
@@ -281,7 +290,7 @@ class InboxConsumer(FrameConsumer):
         slug = _query(self.scope).get("workspace", "")
         workspace = None
         if self.user is not None and self.user.is_authenticated:
-            workspace = await call(services.inbox_workspace, self.user, slug)
+            workspace = await call(services.inbox_workspace, self.user, slug, _pool=_handshake_pool)
         if workspace is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return

@@ -73,12 +73,15 @@ def without_nul(inbound: InboundMessage) -> InboundMessage:
     return replace(inbound, **changed) if changed else inbound
 
 
-def receive(inbound: InboundMessage) -> ReceiveResult:
-    """Store one customer action and run the bot on it, exactly once per (channel, external_id)."""
+def receive(inbound: InboundMessage, *, new_contact: bool = False) -> ReceiveResult:
+    """Store one customer action and run the bot on it, exactly once per (channel, external_id).
+
+    `new_contact`: the caller has just made up this contact's external id (a new widget visitor), so there is
+    no contact or conversation to look up or lock, and the turn skips those queries."""
     inbound = without_nul(inbound)
     try:
         with transaction.atomic():
-            return _receive(inbound)
+            return _receive(inbound, new_contact)
     except IntegrityError:
         # The unique (channel, direction, external_id) constraint: a redelivery, possibly concurrent. The
         # whole turn (contact, conversation, message) was rolled back to the savepoint; nothing was touched.
@@ -94,13 +97,20 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
         raise
 
 
-def _receive(inbound: InboundMessage) -> ReceiveResult:
+def _receive(inbound: InboundMessage, new_contact: bool = False) -> ReceiveResult:
     # The common case, a message in an open conversation, costs one query to find and lock it (with its
     # channel, workspace and contact); only a contact's first message or one after a close takes the long way.
-    conversation = _open_for_contact.first(channel_id=inbound.channel_id, external_id=inbound.contact_external_id)
+    conversation = None if new_contact else _open_for_contact.first(
+        channel_id=inbound.channel_id, external_id=inbound.contact_external_id)
     if conversation is not None:
         contact = conversation.contact
         _fill_contact(contact, inbound)
+    elif new_contact:
+        channel = Channel.objects.select_related("workspace", "scenario").get(pk=inbound.channel_id)
+        contact = Contact.objects.create(channel=channel, workspace_id=channel.workspace_id,
+                                         external_id=inbound.contact_external_id,
+                                         name=inbound.contact_name[:200], phone=inbound.contact_phone[:32])
+        conversation = _new_conversation(channel, contact, inbound)
     else:
         channel = Channel.objects.select_related("workspace").get(pk=inbound.channel_id)
         contact = _contact(channel, inbound)
@@ -192,9 +202,13 @@ def _open_conversation(channel: Channel, contact: Contact, inbound: InboundMessa
             department = last.department.slug if last.department_id else None
             enqueue(last, department=department, reason="reopened", node_id=None)
             return last
+    return _new_conversation(channel, contact, inbound)
+
+
+def _new_conversation(channel: Channel, contact: Contact, inbound: InboundMessage) -> Conversation:
     scenario = channel.scenario
     conversation = Conversation.objects.create(
-        workspace=workspace,
+        workspace=channel.workspace,
         channel=channel,
         contact=contact,
         scenario=scenario,

@@ -9,6 +9,7 @@ message after it from the database, so a dropped connection or a server restart 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -74,10 +75,10 @@ def read_token(channel: Channel, token: str) -> tuple[str, str]:
     return data["v"], data["c"]
 
 
-def _receive(inbound: InboundMessage) -> Any:
+def _receive(inbound: InboundMessage, new_contact: bool = False) -> Any:
     from runtime.services import receive
 
-    return receive(inbound)
+    return receive(inbound, new_contact=new_contact)
 
 
 def _clean_ref(ref: Any) -> str:
@@ -85,21 +86,65 @@ def _clean_ref(ref: Any) -> str:
     return ref[:REF_MAX]
 
 
+@dataclass(frozen=True, slots=True)
+class Handshake:
+    """What a connecting widget socket learns in one database call, before it is accepted."""
+
+    channel: Channel | None  # None: refuse the handshake (unknown key, inactive channel, Origin not allowed)
+    visitor_id: str | None = None  # a resumed session (from the token)
+    conversation_id: str | None = None
+    error: ActionError | None = None  # a token that cannot be resumed: told after accept, then closed
+
+
+def handshake(key: str, origin: str | None, token: str | None) -> Handshake:
+    channel = widget_channel(key)
+    if channel is None or not origin_allowed(channel, origin):
+        return Handshake(channel=None)
+    if not token:
+        return Handshake(channel=channel)
+    try:
+        visitor_id, conversation_id = read_token(channel, token)
+    except ActionError as exc:
+        return Handshake(channel=channel, error=exc)
+    return Handshake(channel=channel, visitor_id=visitor_id, conversation_id=conversation_id)
+
+
+def start_conversation(channel: Channel, ref: str = "") -> tuple[str, str]:
+    """A new visitor: contact + conversation through the pipeline (the bot says its first words).
+    Returns (visitor_id, conversation_id)."""
+    visitor_id = new_visitor_id()  # 128 random bits: a contact nobody else can know yet
+    try:
+        result = _receive(InboundMessage(channel_id=channel.pk, external_id=None, contact_external_id=visitor_id,
+                                         ref=_clean_ref(ref) or None, is_start=True), new_contact=True)
+    except Channel.DoesNotExist:  # deleted while this socket was connecting
+        raise ActionError("unavailable", "This chat is not available right now.") from None
+    return visitor_id, str(result.conversation_id)
+
+
 def start_session(channel: Channel, ref: str = "") -> dict[str, Any]:
-    """A new visitor: contact + conversation through the pipeline (the bot says its first words)."""
-    visitor_id = new_visitor_id()
-    _receive(InboundMessage(channel_id=channel.pk, external_id=None, contact_external_id=visitor_id,
-                            ref=_clean_ref(ref) or None, is_start=True))
-    conversation = (Conversation.objects.filter(channel_id=channel.pk, contact__external_id=visitor_id)
-                    .order_by("-started_at").first())
-    if conversation is None:  # the pipeline refused the start (e.g. channel without a scenario)
-        raise ActionError("unavailable", "This chat is not available right now.")
-    return session_info(channel, visitor_id, conversation.pk)
+    """A new visitor's `session` frame (start_conversation + session_info)."""
+    visitor_id, conversation_id = start_conversation(channel, ref)
+    return session_info(channel, visitor_id, conversation_id)
 
 
-def session_info(channel: Channel, visitor_id: str, conversation_id: Any) -> dict[str, Any]:
+def opening_frames(channel: Channel, visitor_id: str, conversation_id: Any, last_seq: int) -> list[dict[str, Any]]:
+    """Everything a socket sends once it has joined the conversation's group, read in one database call: the
+    `session` frame, the replay after `last_seq`, and the `queue` frame when the customer is waiting."""
+    conversation = Conversation.objects.select_related("assignee", "department").get(pk=conversation_id)
+    frames = [session_info(channel, visitor_id, conversation_id, conversation),
+              *messages_after(conversation_id, last_seq)]
+    if conversation.mode == Conversation.Mode.QUEUED:
+        from channels_app.queue import queue_frame
+
+        frames.append({"type": "queue", **queue_frame(conversation)})
+    return frames
+
+
+def session_info(channel: Channel, visitor_id: str, conversation_id: Any,
+                 conversation: Conversation | None = None) -> dict[str, Any]:
     """The `session` frame: a fresh token (sliding expiry) and the conversation's current state."""
-    conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
+    if conversation is None:
+        conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
     from channels_app.events import operator_display_name
 
     config = channel.config or {}
@@ -145,16 +190,6 @@ def messages_after(conversation_id: Any, last_seq: int) -> list[dict[str, Any]]:
         if frame is not None:
             out.append(frame)
     return out
-
-
-def queue_state(conversation_id: Any) -> dict[str, Any] | None:
-    """The `queue` frame for a waiting customer (None when not queued)."""
-    conversation = Conversation.objects.select_related("department").get(pk=conversation_id)
-    if conversation.mode != Conversation.Mode.QUEUED:
-        return None
-    from channels_app.queue import queue_frame
-
-    return {"type": "queue", **queue_frame(conversation)}
 
 
 def customer_input(channel_id: int, visitor_id: str, *, client_id: Any, text: Any = None,

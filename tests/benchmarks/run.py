@@ -102,10 +102,11 @@ def echo_baseline(conversations: int, interval: float, duration: float) -> dict[
 
 
 def end_to_end(env: dict[str, str], setup: dict, *, conversations: int, interval: float, duration: float,
-               handoff_every: float, drain: float) -> dict[str, Any]:
-    """Open-loop load on one daphne process, with the handoff probe running at the same time."""
-    with servers.daphne(env, 1) as procs:
-        port, proc = procs[0]
+               handoff_every: float, drain: float, processes: int = 1) -> dict[str, Any]:
+    """Open-loop load on `processes` daphne processes (customers spread across them, as a load balancer
+    would), with the handoff probe running at the same time."""
+    with servers.daphne(env, processes) as procs:
+        port = procs[0][0]
         # The operator's inbox connects first (as a support team's would be), then customers arrive.
         probe = spawn_py(["-m", "tests.benchmarks.handoff", "--base", f"ws://127.0.0.1:{port}",
                           "--widget-key", setup["widget_key"], "--workspace", setup["workspace"],
@@ -113,7 +114,8 @@ def end_to_end(env: dict[str, str], setup: dict, *, conversations: int, interval
                           "--delay", str(conversations / CONNECT_RATE + 2),
                           "--duration", str(max(5.0, duration - 2)), "--every", str(handoff_every)], env)
         time.sleep(2.0)
-        loader = spawn_py(load(widget_urls([port], setup["widget_key"]), setup, conversations=conversations,
+        loader = spawn_py(load(widget_urls([p for p, _ in procs], setup["widget_key"]), setup,
+                               conversations=conversations,
                                interval=interval, duration=duration, drain=drain), env)
         bots = collect(loader, conversations / CONNECT_RATE + duration + drain + 120)
         try:
@@ -121,8 +123,8 @@ def end_to_end(env: dict[str, str], setup: dict, *, conversations: int, interval
         except RuntimeError as exc:  # reported, not fatal: the bot figures are still worth having
             handoff = {"error": str(exc)[-500:], "observed": 0, "missing_events": None, "errors": 1,
                        "latency_ms": {"p50": None, "p99": None, "max": None}}
-        bots["server_rss_kb"] = servers.rss_kb(proc.pid)
-        return {"bot_replies": bots, "handoff": handoff}
+        bots["server_rss_kb"] = sum(servers.rss_kb(p.pid) for _, p in procs)
+        return {"processes": processes, "bot_replies": bots, "handoff": handoff}
 
 
 def saturation(env: dict[str, str], setup: dict, *, processes: int, conversations: int,
