@@ -231,3 +231,28 @@ async def test_customer_typing_reaches_nobody_but_operators(world):
     await customer.send_json_to({"type": "typing", "on": True})
     assert await customer.receive_nothing(0.3)  # no echo of one's own typing
     await customer.disconnect()
+
+
+async def test_a_customer_connects_while_every_service_thread_is_busy(world):
+    """Under load the service pool has a backlog of bot turns; the handshake's own read must not wait behind it
+    (daphne drops a handshake that is not accepted within its connect timeout)."""
+    import asyncio
+    import threading
+
+    from channels_app import consumers
+
+    release = threading.Event()
+    busy = [consumers._service_pool.submit(release.wait, 30) for _ in range(consumers._service_pool._max_workers)]
+    try:
+        communicator = widget_communicator(world.channel)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected  # accepted although no service thread is free
+        assert await communicator.receive_nothing(0.2)  # the conversation starts once a thread frees up
+    finally:
+        release.set()
+    await asyncio.wrap_future(busy[0])
+    session = await communicator.receive_json_from(timeout=5)
+    assert session["type"] == "session"
+    welcome = await communicator.receive_json_from(timeout=5)
+    assert welcome["type"] == "message" and welcome["seq"] == 1
+    await communicator.disconnect()
