@@ -76,8 +76,7 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
         # Channels (≥ 4.2) hops to the process's one thread-sensitive thread before every message to close
         # stale connections for the async ORM. These consumers never touch the ORM on the loop: every database
         # call goes through `call` (DatabaseSyncToAsync closes stale connections in the thread that owns them),
-        # so the hop only serialised every frame and event of the process on one thread (measured: ~1/3 of the
-        # bot turns per second under load).
+        # so the hop only serialised every frame and event of the process through one thread.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
