@@ -204,12 +204,16 @@ class WidgetConsumer(FrameConsumer):
         self.conversation_id = str(conversation_id)
         # Join before reading the replay: whatever commits in between arrives live, deduplicated by seq.
         await self._join(events.conversation_group(self.conversation_id))
-        for frame in await call(widget.opening_frames, channel, visitor_id, self.conversation_id, last_seq):
+        await self._send_opening(await call(widget.opening_frames, channel, visitor_id, self.conversation_id,
+                                            last_seq))
+        self._ready = True
+
+    async def _send_opening(self, frames: list[dict[str, Any]]) -> None:
+        for frame in frames:
             if frame["type"] == "message":
                 await self._send_message(frame)
             else:
                 await self.send_json(frame)
-        self._ready = True
 
     async def _send_message(self, frame: dict[str, Any]) -> None:
         # Replay and live events can overlap right after connect: seq makes delivery exactly-once per socket.
@@ -229,11 +233,8 @@ class WidgetConsumer(FrameConsumer):
         self.conversation_id = conversation_id
         self._sent_seq = 0
         await self._join(events.conversation_group(conversation_id))
-        for frame in await call(widget.opening_frames, self.web_channel, self.visitor_id, conversation_id, 0):
-            if frame["type"] == "message":
-                await self._send_message(frame)
-            else:
-                await self.send_json(frame)
+        await self._send_opening(await call(widget.opening_frames, self.web_channel, self.visitor_id,
+                                            conversation_id, 0))
 
     # client frames
     async def on_message(self, content: dict[str, Any]) -> None:

@@ -107,9 +107,8 @@ def _receive(inbound: InboundMessage, new_contact: bool = False) -> ReceiveResul
         _fill_contact(contact, inbound)
     elif new_contact:
         channel = Channel.objects.select_related("workspace", "scenario").get(pk=inbound.channel_id)
-        contact = Contact.objects.create(channel=channel, workspace_id=channel.workspace_id,
-                                         external_id=inbound.contact_external_id,
-                                         name=inbound.contact_name[:200], phone=inbound.contact_phone[:32])
+        contact = Contact.objects.create(channel=channel, external_id=inbound.contact_external_id,
+                                         **_new_contact_fields(channel, inbound))
         conversation = _new_conversation(channel, contact, inbound)
     else:
         channel = Channel.objects.select_related("workspace").get(pk=inbound.channel_id)
@@ -161,12 +160,16 @@ def _contact(channel: Channel, inbound: InboundMessage) -> Contact:
     contact, created = Contact.objects.get_or_create(
         channel=channel,
         external_id=inbound.contact_external_id,
-        defaults={"workspace_id": channel.workspace_id, "name": inbound.contact_name[:200],
-                  "phone": inbound.contact_phone[:32]},
+        defaults=_new_contact_fields(channel, inbound),
     )
     if not created:
         _fill_contact(contact, inbound)
     return contact
+
+
+def _new_contact_fields(channel: Channel, inbound: InboundMessage) -> dict[str, Any]:
+    return {"workspace_id": channel.workspace_id, "name": inbound.contact_name[:200],
+            "phone": inbound.contact_phone[:32]}
 
 
 def _fill_contact(contact: Contact, inbound: InboundMessage) -> None:

@@ -32,10 +32,12 @@ class CompiledQuery:
         self._markers = markers
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
+        self._model: type[Model] | None = None
 
     def first(self, **params: Any) -> Any:
-        plan = self._plan(router.db_for_read(self._build(**self._markers).model))
-        return plan.first(params)
+        if self._model is None:  # building the QuerySet is the cost this class avoids: only once
+            self._model = self._build(**self._markers).model
+        return self._plan(router.db_for_read(self._model)).first(params)
 
     def _plan(self, alias: str) -> _Plan:
         plan = self._plans.get(alias)
