@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from runtime.connectors.base import DeliveryError, InboundMessage
+from runtime.engine.effects import OPERATOR_BUTTON_ID
 from runtime.engine.events import ButtonPress, Event, HttpResult, Released, Start, Text, TimerFired
 from runtime.engine.loader import ScenarioError
+from runtime.engine.texts import text as default_text
 from runtime.models import Channel, Contact, Conversation, Message
 from runtime.pipeline import limits, scenarios
 from runtime.pipeline.jobs import defer
@@ -136,6 +138,8 @@ def _receive(inbound: InboundMessage, new_contact: bool = False) -> ReceiveResul
     if has_content or inbound.is_start:
         contact.last_inbound_at = turn.now
         turn.contact_fields.add("last_inbound_at")
+    if conversation.mode == Mode.QUEUED and inbound.button_id == OPERATOR_BUTTON_ID:
+        _already_queued(turn)
     if conversation.mode == Mode.BOT:
         verdict = limits.check(turn.pipeline, inbound.text) if has_content else limits.Verdict(True)
         if verdict.reply:
@@ -148,12 +152,44 @@ def _receive(inbound: InboundMessage, new_contact: bool = False) -> ReceiveResul
     return ReceiveResult(conversation_id=conversation.pk, duplicate=False, messages=turn.created)
 
 
-def _pressed_label(conversation: Conversation, node_id: str, button_id: str) -> str:
+def _loaded_or_none(conversation: Conversation) -> Any:
     try:
-        loaded = scenarios.for_conversation(conversation)
+        return scenarios.for_conversation(conversation)
     except ScenarioError:
-        loaded = None
-    return (scenarios.button_label(loaded, node_id, button_id) if loaded else "") or button_id
+        return None
+
+
+def _pressed_label(conversation: Conversation, node_id: str, button_id: str) -> str:
+    """What the transcript shows for a button press: the button's label, never its internal id."""
+    loaded = _loaded_or_none(conversation)
+    label = (scenarios.button_label(loaded, node_id, button_id) if loaded else "")
+    if not label and button_id == OPERATOR_BUTTON_ID:
+        # The widget's always-visible "call operator" button, pressed at any point (also while queued).
+        label = (loaded.scenario.settings.operator_label if loaded
+                 else default_text(_language(conversation, loaded), "operator_label"))
+    if not label and loaded is not None:
+        # A button of an earlier message (pressed after the bot moved on).
+        label = next((b.label for buttons in loaded.scenario.node_buttons.values() for b in buttons
+                      if b.id == button_id), "")
+    return label or button_id
+
+
+def _language(conversation: Conversation, loaded: Any) -> str:
+    if loaded is not None:
+        return loaded.scenario.settings.language
+    return str((conversation.workspace.settings or {}).get("language") or "en")
+
+
+def _already_queued(turn: Turn) -> None:
+    """"Call operator" pressed again while waiting: answer with the place in the queue, not a second handoff."""
+    from channels_app.queue import queue_position
+
+    conversation = turn.conv
+    position = queue_position(conversation)
+    language = _language(conversation, _loaded_or_none(conversation))
+    turn.add(direction=Message.Direction.OUT, sender=Message.Sender.SYSTEM,
+             text=default_text(language, "already_queued").format(position=position),
+             payload={"event": "queue_position", "position": position})
 
 
 def _contact(channel: Channel, inbound: InboundMessage) -> Contact:

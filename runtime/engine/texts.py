@@ -20,6 +20,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "comment_prompt": "Would you like to add a comment?",
         "skip": "Skip",
         "thanks": "Thank you for your feedback!",
+        "already_queued": "You are already in the queue: number {position}. An operator will answer you soon.",
     },
     "ru": {
         "operator_label": "Позвать оператора",
@@ -36,6 +37,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "comment_prompt": "Хотите оставить комментарий?",
         "skip": "Пропустить",
         "thanks": "Спасибо за отзыв!",
+        "already_queued": "Вы уже в очереди: номер {position}. Оператор скоро ответит.",
     },
 }
 

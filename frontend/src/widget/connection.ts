@@ -79,6 +79,14 @@ export class Connection {
     }
   }
 
+  /** The server moved this socket to a new conversation (the customer wrote after the last one was
+   * resolved): its seqs start again at 1, so a reconnect must ask for the new conversation from its start. */
+  switched(): void {
+    this.lastSeq = 0;
+    this.saved.seq = 0; // the unread badge counts the new conversation's seqs
+    this.persist();
+  }
+
   /** Forget the session (forged/expired token): the next connect starts a new conversation. */
   reset(): void {
     this.saved = {};

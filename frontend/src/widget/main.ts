@@ -153,6 +153,9 @@ function boot(script: HTMLScriptElement): void {
   let typingTimer = 0;
   let queueText = "";
   let offline = false;
+  // The conversation on screen; a `session` frame for another one means the customer wrote after the last
+  // one was closed and the server started a new conversation on this socket (seqs start again at 1).
+  let conversationId = "";
 
   let config: WidgetConfig = {};
   function applyConfig(cfg: WidgetConfig): void {
@@ -276,6 +279,13 @@ function boot(script: HTMLScriptElement): void {
   function onFrame(f: ServerFrame): void {
     switch (f.type) {
       case "session": {
+        const id = String(f.conversation_id || "");
+        if (conversationId && id && id !== conversationId) {
+          seen.clear();
+          conn.switched();
+          disableButtons();
+        }
+        if (id) conversationId = id;
         conn.setToken(String(f.token || ""));
         const cfg = f.widget || f.config;
         if (cfg && typeof cfg === "object") applyConfig({ ...config, ...(cfg as WidgetConfig) });
