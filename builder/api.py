@@ -17,6 +17,7 @@ from builder import serializers as s
 from builder import services
 from builder.models import Membership, Scenario
 from builder.permissions import get_membership, get_scenario, member_for_request, scenarios_for
+from builder.scenario_templates import catalogue, check_language, create_from_template
 from builder.validation import validate, workspace_references
 
 
@@ -105,7 +106,14 @@ class DraftView(ScenarioMixin, APIView):
         data = _valid(s.DraftSaveSerializer, request.data)
         result = services.save_draft(scenario, data["document"], data["revision"], request.user)
         findings = [f.as_dict() for f in result.findings]
-        return Response({"revision": result.revision, "updated_at": result.updated_at, "findings": findings})
+        return Response(
+            {
+                "revision": result.revision,
+                "updated_at": result.updated_at,
+                "findings": findings,
+                "has_unpublished_changes": services.has_unpublished_changes(scenario),
+            }
+        )
 
 
 class ValidateView(ScenarioMixin, APIView):
@@ -169,3 +177,32 @@ class DuplicateView(ScenarioMixin, APIView):
         data = _valid(s.DuplicateRequestSerializer, request.data)
         copy = services.duplicate_scenario(scenario, user=request.user, name=data.get("name"))
         return Response(_scenario_payload(s.ScenarioDetailSerializer, [copy], membership), status=status.HTTP_201_CREATED)
+
+
+class TemplateListView(ScenarioMixin, APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("lang", str, description="en or ru; default: the workspace's language")],
+        responses={200: s.TemplateSerializer(many=True), 400: s.ErrorsSerializer},
+        description="Example scenarios to start from, with title and description in `lang`.",
+    )
+    def get(self, request: Request, ws: str) -> Response:
+        membership, _ = self.scoped(request, ws)
+        lang = check_language(request.query_params.get("lang"), membership.workspace)
+        return Response(s.TemplateSerializer(catalogue(lang), many=True).data)
+
+    @extend_schema(
+        request=s.TemplateCreateSerializer,
+        responses={201: s.TemplateCreatedSerializer, 400: s.ErrorsSerializer},
+        description="Create a draft scenario from a template, the way an import does (free slug, numbered name, "
+        "missing departments created); `import` is the import report.",
+    )
+    def post(self, request: Request, ws: str) -> Response:
+        membership, _ = self.scoped(request, ws)
+        data = _valid(s.TemplateCreateSerializer, request.data)
+        lang = check_language(data.get("lang"), membership.workspace)
+        scenario, report = create_from_template(
+            membership.workspace, data["template"], lang, request.user
+        )
+        scenario = get_scenario(membership, scenario.pk)
+        body = _scenario_payload(s.ScenarioDetailSerializer, [scenario], membership)
+        return Response({**body, "import": report}, status=status.HTTP_201_CREATED)

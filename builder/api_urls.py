@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("workspaces/", api.WorkspaceListView.as_view(), name="api-workspaces"),
     path("w/<slug:ws>/scenarios/", api.ScenarioListView.as_view(), name="api-scenarios"),
+    path("w/<slug:ws>/templates/", api.TemplateListView.as_view(), name="api-templates"),
     path(scenario, api.ScenarioDetailView.as_view(), name="api-scenario"),
     path(scenario + "draft/", api.DraftView.as_view(), name="api-scenario-draft"),
     path(scenario + "validate/", api.ValidateView.as_view(), name="api-scenario-validate"),

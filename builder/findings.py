@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 
@@ -13,6 +13,9 @@ class Finding:
     path: str = ""  # JSON pointer into the document, e.g. /nodes/3/data/buttons/0/label
     node_id: str | None = None
     severity: Literal["error", "warning"] = "error"
+    # What the editor needs to say it in the user's language (e.g. an expression problem's reason and
+    # column); `message` stays the English text for API clients.
+    params: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

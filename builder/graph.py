@@ -16,6 +16,7 @@ import networkx as nx
 
 from builder.findings import Finding
 from builder.schema import BUILTIN_VARIABLES, NODE_TYPES, WAITING_TYPES, node_ports, pointer, port_spec
+from runtime.engine.expressions import diagnose
 
 # --- templates ------------------------------------------------------------------------------------
 
@@ -182,9 +183,17 @@ class _Checker:
             self.by_id.setdefault(node["id"], (index, node))
         self.ports: dict[str, list[str]] = {nid: node_ports(node) for nid, (_, node) in self.by_id.items()}
 
-    def add(self, code: str, message: str, parts: list, node_id: str | None = None, warning: bool = False) -> None:
+    def add(
+        self,
+        code: str,
+        message: str,
+        parts: list,
+        node_id: str | None = None,
+        warning: bool = False,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         severity = "warning" if warning else "error"
-        self.findings.append(Finding(code, message, pointer(parts), node_id, severity))
+        self.findings.append(Finding(code, message, pointer(parts), node_id, severity, params or {}))
 
     def run(self) -> list[Finding]:
         self.check_ids()
@@ -345,7 +354,11 @@ class _Checker:
         start = self.doc.get("start")
         if not isinstance(start, str) or start not in graph:
             return
-        reachable = nx.descendants(graph, start) | {start}
+        # Nodes marked `entry` are where operators may return the customer ("return to bot"): entries too.
+        roots = {start} | {nid for nid, (_, node) in self.by_id.items() if _as_dict(node.get("data")).get("entry") is True}
+        reachable = set(roots)
+        for root in roots:
+            reachable |= nx.descendants(graph, root)
         for node_id, (index, _) in self.by_id.items():
             if node_id not in reachable:
                 self.add(
@@ -402,19 +415,35 @@ class _Checker:
                             undeclared(name, parts, nid)
             for spec in EXPRESSION_FIELDS.get(node_type, ()):
                 for parts, value in _field_values(data, spec, base):
-                    if not isinstance(value, str):
-                        continue
-                    try:
-                        names = expression_names(value)
-                    except ExpressionError as exc:
-                        self.add("expression_invalid", str(exc), parts, nid)
-                        continue
-                    for name in sorted(names - declared):
-                        undeclared(name, parts, nid)
+                    if isinstance(value, str):
+                        self._check_expression(value, parts, nid, declared)
             for spec in VARIABLE_FIELDS.get(node_type, ()):
                 for parts, value in _field_values(data, spec, base):
                     if isinstance(value, str) and value not in declared:
                         undeclared(value, parts, nid)
+
+    def _check_expression(self, value: str, parts: list, nid: str, declared: set[str]) -> None:
+        # The engine's own diagnosis says what was expected and where (the editor translates `params`);
+        # the builder's stricter allowlist (`expression_names`) runs after it.
+        problem = diagnose(value)
+        if problem is not None:
+            self.add("expression_invalid", problem.message, parts, nid, params=problem.as_params())
+            return
+        try:
+            names = expression_names(value)
+        except ExpressionError as exc:
+            self.add("expression_invalid", str(exc), parts, nid, params={"reason": "not_allowed", "what": value[:40]})
+            return
+        problem = diagnose(value, declared)
+        columns = problem.params.get("columns", {}) if problem is not None else {}
+        for name in sorted(names - declared):
+            self.add(
+                "variable_undeclared",
+                f"Variable '{name}' is not declared",
+                parts,
+                nid,
+                params={"reason": "unknown_name", "name": name, "column": columns.get(name)},
+            )
 
     def check_departments(self) -> None:
         if self.departments is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from builder import services
+
 
 class FindingSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=["error", "warning"])
@@ -11,6 +13,9 @@ class FindingSerializer(serializers.Serializer):
     node_id = serializers.CharField(allow_null=True)
     path = serializers.CharField(help_text="JSON pointer into the document")
     message = serializers.CharField()
+    params = serializers.JSONField(
+        required=False, help_text="Details for a translated message, e.g. an expression problem's reason and column"
+    )
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -45,6 +50,12 @@ class ScenarioListSerializer(serializers.Serializer):
     updated_by = serializers.SerializerMethodField()
     published_version = serializers.SerializerMethodField()
     has_errors = serializers.SerializerMethodField()
+    has_unpublished_changes = serializers.SerializerMethodField(
+        help_text="The draft's content differs from the published version (true when never published)"
+    )
+
+    def get_has_unpublished_changes(self, scenario) -> bool:
+        return services.has_unpublished_changes(scenario)
 
     def get_updated_by(self, scenario) -> str | None:
         return scenario.updated_by.get_username() if scenario.updated_by else None
@@ -60,6 +71,12 @@ class ScenarioDetailSerializer(ScenarioListSerializer):
     created_at = serializers.DateTimeField()
     draft = serializers.JSONField()
     findings = serializers.SerializerMethodField()
+    channel_kinds = serializers.SerializerMethodField(
+        help_text="Kinds of the active channels running this scenario, e.g. [\"web\", \"whatsapp\"]"
+    )
+
+    def get_channel_kinds(self, scenario) -> list[str]:
+        return services.channel_kinds(scenario)
 
     def get_findings(self, scenario) -> list[dict]:
         return FindingSerializer([f.as_dict() for f in self.context["findings"][scenario.pk]], many=True).data
@@ -86,6 +103,7 @@ class DraftSaveSerializer(serializers.Serializer):
 class DraftSavedSerializer(serializers.Serializer):
     revision = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
+    has_unpublished_changes = serializers.BooleanField()
     findings = FindingSerializer(many=True)
 
 
@@ -161,3 +179,24 @@ class DiffSerializer(serializers.Serializer):
     edges = EdgeDiffSerializer()
     variables_changed = serializers.BooleanField()
     settings_changed = serializers.BooleanField()
+
+
+class TemplateSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    nodes = serializers.IntegerField()
+
+
+class TemplateCreateSerializer(serializers.Serializer):
+    template = serializers.CharField(max_length=64, help_text="A template key from GET …/templates/")
+    lang = serializers.CharField(max_length=16, required=False, allow_blank=True)
+
+
+class TemplateCreatedSerializer(ScenarioDetailSerializer):
+    import_ = serializers.JSONField(help_text="The import report (renamed, slug remaps, departments created)")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["import"] = fields.pop("import_")
+        return fields

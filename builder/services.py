@@ -7,6 +7,7 @@ Views and management commands stay thin and call these.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -110,6 +111,28 @@ def unique_slug(workspace: Workspace, base: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+_NUMBERED_NAME = re.compile(r"^(.*\S) \((\d+)\)$")
+
+
+def unique_name(workspace: Workspace, name: str, taken: set[str] | None = None) -> str:
+    """`name`, or `name (2)`, `name (3)`, … whichever no scenario of the workspace (nor `taken`) has.
+
+    A name that already ends in " (n)" counts on from its base, so a copy of "Quiz (2)" is "Quiz (3)".
+    """
+    name = name.strip()[:200]
+    names = set(Scenario.objects.filter(workspace=workspace).values_list("name", flat=True)) | (taken or set())
+    if name not in names:
+        return name
+    match = _NUMBERED_NAME.match(name)
+    base, n = (match.group(1), int(match.group(2)) + 1) if match else (name, 2)
+    while True:
+        suffix = f" ({n})"
+        candidate = f"{base[: 200 - len(suffix)]}{suffix}"
+        if candidate not in names:
+            return candidate
+        n += 1
 
 
 MAX_DOCUMENT_DEPTH = 64  # real scenarios nest < 10 levels; deeper input would exhaust the recursion limit
@@ -236,8 +259,8 @@ def delete_scenario(scenario: Scenario) -> None:
 
 
 def duplicate_scenario(scenario: Scenario, *, user: AbstractBaseUser | None = None, name: str | None = None) -> Scenario:
-    """A copy of the draft (not the versions), named "… (copy)" with a free slug."""
-    name = name or f"{scenario.name} (copy)"[:200]
+    """A copy of the draft (not the versions), named "… (2)" (or the given name, numbered if taken), free slug."""
+    name = unique_name(scenario.workspace, name or scenario.name)
     document = copy.deepcopy(scenario.draft)
     if isinstance(document, dict) and "name" in document:
         document["name"] = name
@@ -281,6 +304,21 @@ def save_draft(scenario: Scenario, document: Any, revision: int, user: AbstractB
 
 def validate_scenario(scenario: Scenario, document: Any | None = None) -> list[Finding]:
     return validate(scenario.draft if document is None else document, scenario.workspace)
+
+
+def has_unpublished_changes(scenario: Scenario) -> bool:
+    """Does the draft differ in content from the published version (True if never published)?
+
+    Content, not timestamps: a save that changes nothing, or an edit that is undone, is not a change.
+    """
+    published = scenario.published_version
+    return published is None or published.document != scenario.draft
+
+
+def channel_kinds(scenario: Scenario) -> list[str]:
+    """Kinds of the active channels that run this scenario (e.g. ["web", "whatsapp"]), editor preview excluded."""
+    kinds = scenario.channels.filter(is_active=True).exclude(kind="preview").values_list("kind", flat=True)
+    return sorted(set(kinds))
 
 
 # --- versions -------------------------------------------------------------------------------------

@@ -537,6 +537,7 @@ class PlannedScenario:
     description: str
     document: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+    source_name: str = ""  # the name in the bundle; `name` differs when a scenario here already has it
 
 
 @dataclass
@@ -563,6 +564,8 @@ class ImportPlan:
                     "source_id": p.source_id,
                     "id": p.id,
                     "name": p.name,
+                    "source_name": p.source_name,
+                    "renamed": p.action == "create" and p.name != p.source_name,
                     "nodes": len(_nodes(p.document)),
                     "findings": [f.as_dict() for f in p.findings],
                 }
@@ -603,6 +606,7 @@ def plan_import(
     bundle: Bundle, workspace: Workspace, *, into: Scenario | None = None, create_missing: bool = False
 ) -> ImportPlan:
     """What an import would do, without writing anything."""
+    from builder.services import unique_name
     from channels_app.models import Department
 
     if into is not None:
@@ -661,12 +665,19 @@ def plan_import(
     final_slugs = existing_slugs | {slug for _, slug, _ in targets}
     known_departments = present | ({d["slug"] for d in missing_departments} if create_missing else set())
     missing_scenarios: list[str] = []
+    taken_names: set[str] = set()
     for entry, (action, slug, sid) in zip(bundle.scenarios, targets, strict=True):
         document = _rewrite_jumps(entry.document, slug_remaps)
         for target in referenced_scenarios(document):
             if target not in final_slugs and target not in missing_scenarios:
                 missing_scenarios.append(target)
         findings = check_graph(document, departments=known_departments, scenarios=final_slugs)
+        if into is not None:
+            name = into.name
+        else:
+            # Two scenarios with one name cannot be told apart in the list: "Name (2)", like a duplicate.
+            name = unique_name(workspace, entry.name, taken_names)
+            taken_names.add(name)
         planned.append(
             PlannedScenario(
                 action=action,
@@ -674,10 +685,11 @@ def plan_import(
                 slug=slug,
                 source_id=entry.id,
                 id=sid,
-                name=into.name if into is not None else entry.name,
+                name=name,
                 description=into.description if into is not None else entry.description,
                 document=document,
                 findings=findings,
+                source_name=entry.name,
             )
         )
 

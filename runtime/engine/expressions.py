@@ -14,8 +14,11 @@ parentheses and the functions in `FUNCTIONS`.
 from __future__ import annotations
 
 import ast
+import io
 import operator
-from collections.abc import Callable, Mapping
+import tokenize
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +30,13 @@ Compiled = Callable[[Mapping[str, Any]], Any]
 
 
 class ExpressionError(Exception):
-    pass
+    """`code` and `params` say what is wrong in words an editor can translate; `node` is where, if known."""
+
+    def __init__(
+        self, message: str, code: str = "invalid", node: ast.AST | None = None, **params: Any
+    ) -> None:
+        super().__init__(message)
+        self.code, self.node, self.params = code, node, params
 
 
 _MISSING = object()
@@ -143,24 +152,33 @@ def _item(container: Any, key: Any) -> Any:
     raise ExpressionError("cannot look up a key in this value")
 
 
+def _snippet(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _compile(node: ast.AST) -> Compiled:
     compiler = _COMPILERS.get(type(node))
     if compiler is None:
-        raise ExpressionError(f"{type(node).__name__} is not allowed in an expression")
+        raise ExpressionError(
+            f"{type(node).__name__} is not allowed in an expression", "not_allowed", node, what=_snippet(node)
+        )
     return compiler(node)
 
 
 def _c_constant(node: ast.Constant) -> Compiled:
     value = node.value
     if value is not None and not isinstance(value, bool | int | float | str):
-        raise ExpressionError("only numbers, strings, true, false and null are allowed")
+        raise ExpressionError(
+            "only numbers, strings, true, false and null are allowed", "not_allowed", node, what=_snippet(node)
+        )
     return lambda v: value
 
 
 def _c_name(node: ast.Name) -> Compiled:
     name = node.id
     if name.startswith("_"):
-        raise ExpressionError(f"name {name!r} is not allowed")
+        raise ExpressionError(f"name {name!r} is not allowed", "underscore_name", node, name=name)
     if name in _CONSTANT_NAMES:
         const = _CONSTANT_NAMES[name]
         return lambda v: const
@@ -176,14 +194,14 @@ def _c_name(node: ast.Name) -> Compiled:
 
 def _c_attribute(node: ast.Attribute) -> Compiled:
     if node.attr.startswith("_"):
-        raise ExpressionError(f"key {node.attr!r} is not allowed")
+        raise ExpressionError(f"key {node.attr!r} is not allowed", "underscore_name", node, name=node.attr)
     base, attr = _compile(node.value), node.attr
     return lambda v: _item(base(v), attr)
 
 
 def _c_subscript(node: ast.Subscript) -> Compiled:
     if isinstance(node.slice, ast.Slice):
-        raise ExpressionError("slices are not allowed")
+        raise ExpressionError("slices are not allowed", "not_allowed", node, what=_snippet(node))
     base, key = _compile(node.value), _compile(node.slice)
     return lambda v: _item(base(v), key(v))
 
@@ -211,13 +229,15 @@ def _c_unaryop(node: ast.UnaryOp) -> Compiled:
         return lambda v: _BINOPS[ast.Sub](0, operand(v))
     if isinstance(node.op, ast.UAdd):
         return lambda v: _BINOPS[ast.Sub](operand(v), 0)
-    raise ExpressionError("operator not allowed")
+    raise ExpressionError("operator not allowed", "not_allowed", node, what=_snippet(node))
 
 
 def _c_binop(node: ast.BinOp) -> Compiled:
     op = _BINOPS.get(type(node.op))
     if op is None:
-        raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
+        raise ExpressionError(
+            f"operator {type(node.op).__name__} is not allowed", "not_allowed", node, what=_snippet(node)
+        )
     left, right = _compile(node.left), _compile(node.right)
     return lambda v: op(left(v), right(v))
 
@@ -228,7 +248,9 @@ def _c_compare(node: ast.Compare) -> Compiled:
     for cmp_op, comparator in zip(node.ops, node.comparators, strict=True):
         fn = _CMPOPS.get(type(cmp_op))
         if fn is None:
-            raise ExpressionError(f"comparison {type(cmp_op).__name__} is not allowed")
+            raise ExpressionError(
+                f"comparison {type(cmp_op).__name__} is not allowed", "not_allowed", node, what=_snippet(node)
+            )
         ops.append((fn, _compile(comparator)))
 
     def compare(v: Mapping[str, Any]) -> bool:
@@ -245,12 +267,21 @@ def _c_compare(node: ast.Compare) -> Compiled:
 
 def _c_call(node: ast.Call) -> Compiled:
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-        raise ExpressionError("only the functions " + ", ".join(FUNCTIONS) + " are allowed")
+        name = node.func.id if isinstance(node.func, ast.Name) else _snippet(node.func)
+        raise ExpressionError(
+            "only the functions " + ", ".join(FUNCTIONS) + " are allowed",
+            "unknown_function",
+            node,
+            name=name,
+            functions=list(FUNCTIONS),
+        )
     if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-        raise ExpressionError("function arguments must be plain values")
+        raise ExpressionError("function arguments must be plain values", "not_allowed", node, what=_snippet(node))
     func, arity = FUNCTIONS[node.func.id]
     if len(node.args) != arity:
-        raise ExpressionError(f"{node.func.id}() takes {arity} argument(s)")
+        raise ExpressionError(
+            f"{node.func.id}() takes {arity} argument(s)", "arguments", node, name=node.func.id, count=arity
+        )
     args = [_compile(a) for a in node.args]
     return lambda v: func(*(a(v) for a in args))
 
@@ -273,15 +304,15 @@ _COMPILERS: dict[type, Callable[[Any], Compiled]] = {
 def compile_expression(source: str) -> Compiled:
     """Parse and check `source`; raise ExpressionError when it is outside the language."""
     if not isinstance(source, str) or not source.strip():
-        raise ExpressionError("empty expression")
+        raise ExpressionError("empty expression", "empty")
     if len(source) > MAX_LENGTH:
-        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")
+        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", "too_long", max=MAX_LENGTH)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"syntax error: {exc.msg}") from None
+        raise ExpressionError(f"syntax error: {exc.msg}", "syntax") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
-        raise ExpressionError("expression too complex")
+        raise ExpressionError("expression too complex", "too_complex")
     return _compile(tree.body)
 
 
@@ -311,3 +342,137 @@ def evaluate_bool(source: str, variables: Mapping[str, Any]) -> bool:
         return bool(evaluate(source, variables))
     except ExpressionError:
         return False
+
+
+# --- diagnostics for the editor ---------------------------------------------------------------------
+# What is wrong, where, and what was expected: a stable `code` with `params` that the editor translates,
+# a 1-based `column` into the source as typed, and an English `message` for API clients and logs.
+
+_QUOTES = ("'", '"')
+
+
+@dataclass(frozen=True, slots=True)
+class ExpressionProblem:
+    code: str
+    message: str
+    column: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_params(self) -> dict[str, Any]:
+        """Everything but the message, flat, e.g. for a finding's `params`."""
+        return {"reason": self.code, "column": self.column, **self.params}
+
+
+def _char_column(line: str, byte_offset: int) -> int:
+    """AST offsets count UTF-8 bytes; people count characters (a Cyrillic letter is two bytes)."""
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+def _position(text: str, lineno: int, col: int, lead: int) -> int:
+    """1-based character position in the original source of (line, 0-based char column) in `text`."""
+    lines = text.split("\n")
+    return lead + sum(len(x) + 1 for x in lines[: lineno - 1]) + col + 1
+
+
+def _tokens(text: str) -> list[tokenize.TokenInfo]:
+    out: list[tokenize.TokenInfo] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            out.append(tok)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return out
+
+
+def _syntax_problem(text: str, lead: int, exc: SyntaxError) -> ExpressionProblem:
+    msg = exc.msg or ""
+    line = exc.lineno or 1
+    col = _position(text, line, max((exc.offset or 1) - 1, 0), lead) if exc.offset else lead + len(text) + 1
+    if msg.startswith("unterminated string"):
+        return ExpressionProblem("unclosed_quote", f"Column {col}: the text in quotes is not closed", col)
+    if "was never closed" in msg:
+        return ExpressionProblem("unclosed_paren", f"Column {col}: '(' is never closed with ')'", col)
+    if msg.startswith("unmatched"):
+        return ExpressionProblem("unmatched_paren", f"Column {col}: ')' has no matching '('", col)
+    tokens = _tokens(text)
+    for index, tok in enumerate(tokens):
+        where = _position(text, tok.start[0], tok.start[1], lead)
+        if tok.type == tokenize.OP and tok.string == "=":
+            return ExpressionProblem(
+                "single_equals",
+                f"Column {where}: use '==' to compare ('=' alone is not allowed); put text in quotes, "
+                'e.g. topic == "Sales"',
+                where,
+            )
+        nxt = tokens[index + 1].string if index + 1 < len(tokens) else ""
+        if tok.string in ("&", "|") and nxt == tok.string:
+            word = "and" if tok.string == "&" else "or"
+            return ExpressionProblem(
+                "use_word", f"Column {where}: write '{word}' instead of '{tok.string * 2}'", where,
+                {"found": tok.string * 2, "expected": word},
+            )
+        if tok.string == "!" and nxt != "=":
+            return ExpressionProblem(
+                "use_word", f"Column {where}: write 'not' instead of '!'", where, {"found": "!", "expected": "not"}
+            )
+    if not exc.offset or (exc.offset - 1) >= len(text.split("\n")[line - 1]):
+        col = lead + len(text) + 1
+        return ExpressionProblem("incomplete", f"Column {col}: the expression ends too early", col)
+    return ExpressionProblem(
+        "syntax",
+        f"Column {col}: this is not understood; compare with ==, !=, <, >, combine with and / or, "
+        'put text in quotes ("Sales")',
+        col,
+    )
+
+
+def diagnose(source: Any, known: Iterable[str] | None = None) -> ExpressionProblem | None:
+    """The first problem of an expression, with its position, or None when it is fine.
+
+    `known`: the variable names in scope. When given, a name outside it is a problem too (an
+    unquoted word is the usual cause: `topic == Sales` meant `topic == "Sales"`).
+    """
+    if not isinstance(source, str) or not source.strip():
+        return ExpressionProblem("empty", "The expression is empty")
+    if len(source) > MAX_LENGTH:
+        return ExpressionProblem(
+            "too_long", f"The expression is longer than {MAX_LENGTH} characters", params={"max": MAX_LENGTH}
+        )
+    text = source.strip()
+    lead = len(source) - len(source.lstrip())
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        return _syntax_problem(text, lead, exc)
+    try:
+        compile_expression(source)
+    except ExpressionError as exc:
+        column = None
+        node = exc.node
+        if node is not None and getattr(node, "lineno", None) is not None:
+            line = text.split("\n")[node.lineno - 1]
+            column = _position(text, node.lineno, _char_column(line, node.col_offset), lead)
+        where = f"Column {column}: " if column else ""
+        return ExpressionProblem(exc.code, f"{where}{exc}", column, dict(exc.params))
+    if known is None:
+        return None
+    known_set = set(known)
+    unknown: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in _CONSTANT_NAMES and node.id not in known_set:
+            line = text.split("\n")[node.lineno - 1]
+            unknown.append((node.id, _position(text, node.lineno, _char_column(line, node.col_offset), lead)))
+    if not unknown:
+        return None
+    unknown.sort(key=lambda item: item[1])
+    columns: dict[str, int] = {}
+    for name, column in unknown:
+        columns.setdefault(name, column)
+    name, column = unknown[0]
+    return ExpressionProblem(
+        "unknown_name",
+        f"Column {column}: '{name}' is not a variable; put text in quotes (\"{name}\") "
+        f"or declare the variable",
+        column,
+        {"name": name, "names": list(columns), "columns": columns},
+    )

@@ -15,6 +15,9 @@ from typing import Any
 from .effects import Button, Media
 
 OUTSIDE_WINDOW_PORT = "outside_window"
+# `data` fields every node type may carry besides its own. `entry`: operators may return the customer to
+# this node (the graph check counts it as reachable; the inbox's return-to-bot picker offers it first).
+COMMON_FIELDS: tuple[str, ...] = ("entry",)
 
 # Always available, never declared (README "The scenario format"; the schema's `x-builtin-variables`).
 BUILTIN_VARIABLES: tuple[str, ...] = (

@@ -46,7 +46,7 @@ class _Data:
     def __init__(self, node_id: str, node_type: str, data: Any) -> None:
         if not isinstance(data, dict):
             raise ScenarioError("data_invalid", "node data must be an object", node_id)
-        unknown = set(data) - set(ir.NODE_TYPES[node_type].fields)
+        unknown = set(data) - set(ir.NODE_TYPES[node_type].fields) - set(ir.COMMON_FIELDS)
         if unknown:
             raise ScenarioError("data_unknown_field", f"unknown field(s) {sorted(unknown)} for {node_type}", node_id)
         self.id, self.data = node_id, data

@@ -38,7 +38,7 @@ def test_create_with_document_and_slug_and_list(api, workspace):
     rows = response.json()
     assert [(r["slug"], r["has_errors"]) for r in rows] == [("a", True), ("b", False), ("faq", False)]
     assert set(rows[0]) == {"id", "name", "slug", "description", "revision", "updated_at", "updated_by",
-                            "published_version", "has_errors"}
+                            "published_version", "has_errors", "has_unpublished_changes"}
 
 
 def test_duplicate_slug_is_a_400_with_path(api, scenario):
@@ -77,10 +77,14 @@ def test_duplicate_copies_the_draft_with_a_new_slug(api, scenario):
     assert response.status_code == 201
     body = response.json()
     assert body["id"] != str(scenario.pk)
-    assert (body["name"], body["slug"], body["revision"]) == ("Welcome (copy)", "welcome-copy", 1)
+    assert (body["name"], body["slug"], body["revision"]) == ("Welcome (2)", "welcome-copy", 1)
     assert body["draft"]["nodes"] == full_document()["nodes"]
     second = api.post(url("acme", scenario.pk, "duplicate/"), {"name": "Twin"}, format="json").json()
     assert (second["name"], second["slug"]) == ("Twin", "welcome-copy-2")
+    # No two scenarios end up with the same name: a copy of a copy counts on.
+    third = api.post(url("acme", scenario.pk, "duplicate/"), {}, format="json").json()
+    fourth = api.post(url("acme", body["id"], "duplicate/"), {}, format="json").json()
+    assert (third["name"], fourth["name"]) == ("Welcome (3)", "Welcome (4)")
 
 
 def test_validate_saved_draft_or_a_given_document(api, scenario):
@@ -89,7 +93,7 @@ def test_validate_saved_draft_or_a_given_document(api, scenario):
     doc["nodes"][0]["type"] = "foo"
     findings = api.post(url("acme", scenario.pk, "validate/"), {"document": doc}, format="json").json()["findings"]
     assert findings[0] == {"severity": "error", "code": "node_type_unknown", "node_id": "welcome",
-                           "path": "/nodes/0/type", "message": "unknown node type 'foo'"}
+                           "path": "/nodes/0/type", "message": "unknown node type 'foo'", "params": {}}
 
 
 def test_validate_uses_workspace_departments(api, scenario):

@@ -1,9 +1,11 @@
 import pytest
 
 from runtime.engine.expressions import (
+    FUNCTIONS,
     ExpressionError,
     check_expression,
     compile_expression,
+    diagnose,
     evaluate,
     evaluate_bool,
 )
@@ -122,3 +124,51 @@ def test_attribute_syntax_reads_keys_never_python_attributes():
 def test_too_complex_expression_rejected():
     with pytest.raises(ExpressionError):
         compile_expression(" + ".join(["1"] * 150))
+
+
+# --- diagnostics: what was expected, and where (1-based column in the source as typed) -------------
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "column", "params"),
+    [
+        ('topic = "Sales"', "single_equals", 7, {}),
+        ('  topic = "Sales"', "single_equals", 9, {}),  # leading spaces count: the column is as typed
+        ('тема = "Продажи"', "single_equals", 6, {}),  # characters, not UTF-8 bytes
+        ('topic == "Sales', "unclosed_quote", 10, {}),
+        ("(topic == 1", "unclosed_paren", 1, {}),
+        ("topic == 1)", "unmatched_paren", 11, {}),
+        ("score > 1 && ok", "use_word", 11, {"found": "&&", "expected": "and"}),
+        ("score > 1 || ok", "use_word", 11, {"found": "||", "expected": "or"}),
+        ("!ok", "use_word", 1, {"found": "!", "expected": "not"}),
+        ("score >=", "incomplete", 9, {}),
+        ("score == 1 2", "syntax", 12, {}),
+        ("lowr(topic)", "unknown_function", 1, {"name": "lowr", "functions": list(FUNCTIONS)}),
+        ('x == "ф" and len(a, b)', "arguments", 14, {"name": "len", "count": 1}),
+        ("[1, 2]", "not_allowed", 1, {"what": "[1, 2]"}),
+        ("order.__class__", "underscore_name", 1, {"name": "__class__"}),
+        ("", "empty", None, {}),
+    ],
+)
+def test_diagnose_says_what_was_expected_and_where(source, code, column, params):
+    problem = diagnose(source)
+    assert (problem.code, problem.column, problem.params) == (code, column, params)
+    if column:
+        assert f"Column {column}" in problem.message
+    assert "invalid syntax" not in problem.message
+
+
+def test_diagnose_lists_unknown_names_only_when_the_known_ones_are_given():
+    assert diagnose('topic == Sales and score > 1') is None
+    problem = diagnose("topic == Sales and Other", known={"topic"})
+    assert (problem.code, problem.column) == ("unknown_name", 10)
+    assert problem.params == {"name": "Sales", "names": ["Sales", "Other"], "columns": {"Sales": 10, "Other": 20}}
+    assert 'put text in quotes ("Sales")' in problem.message
+    assert diagnose('topic == "Sales" and true', known={"topic"}) is None
+
+
+def test_valid_expressions_have_no_problem_and_compile_errors_keep_their_reason():
+    assert diagnose('score >= 3 and channel == "telegram"') is None
+    with pytest.raises(ExpressionError) as caught:
+        compile_expression("lowr(x)")
+    assert caught.value.code == "unknown_function"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.engine.ir import BUILTIN_VARIABLES, NODE_TYPES
+from runtime.engine.ir import BUILTIN_VARIABLES, COMMON_FIELDS, NODE_TYPES
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "builder" / "schemas" / "scenario.v1.json"
 
@@ -33,7 +33,7 @@ def test_same_node_types(schema):
 
 def test_same_data_fields(schema):
     for node_type, data in node_defs(schema).items():
-        assert set(data["properties"]) == set(NODE_TYPES[node_type].fields), node_type
+        assert set(data["properties"]) == set(NODE_TYPES[node_type].fields) | set(COMMON_FIELDS), node_type
         assert data.get("additionalProperties") is False, node_type
 
 
