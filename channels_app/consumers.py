@@ -179,7 +179,14 @@ class WidgetConsumer(FrameConsumer):
         # Few database calls per handshake (each waits its turn in the pool behind bot turns under load):
         # one before accept, one to start a new visitor's conversation, one for the opening frames.
         shake = await call(widget.handshake, key, _header(self.scope, b"origin"), params.get("token"),
-                           _pool=_handshake_pool)
+                           _header(self.scope, b"host"), _pool=_handshake_pool)
+        if shake.refused is not None:
+            # A page not allowed to embed this chat: a refusal before accept reaches the browser as a bare 403,
+            # so accept, say why (the widget logs it for the site owner) and close for good.
+            await self.accept()
+            await self.send_error("origin_not_allowed", shake.refused)
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         if shake.channel is None:
             await self.close(code=CLOSE_FORBIDDEN)  # before accept: the handshake is refused
             return

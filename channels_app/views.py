@@ -60,6 +60,16 @@ def demo(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def widget_test_page(request: HttpRequest, key: str) -> HttpResponse:
+    """A plain page of ours embedding one web channel's widget, to try it before touching a real site. Being
+    served from our own origin it connects whatever the channel's allowed origins (runtime.widget.own_origin)."""
+    channel = Channel.objects.filter(key=key, kind=Channel.Kind.WEB, is_active=True).first()
+    if channel is None:
+        raise Http404("No active web widget with this key")
+    return render(request, "channels_app/widget_test.html", {"channel": channel})
+
+
+@require_GET
 def widget_js(request: HttpRequest) -> HttpResponse:
     """/static/widget.js when whitenoise does not have it (dist built after the server started)."""
     path = Path(settings.FRONTEND_DIST) / "widget.js"

@@ -22,6 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from builder.models import Membership, Scenario
+from runtime import channel_setup
+from runtime.channel_setup import SetupError
 from runtime.connectors.common import ProviderError
 from runtime.connectors.secrets import SecretsUnreadable, generate_token, get_secrets, set_secrets
 from runtime.connectors.templates import serialize_template, sync_templates
@@ -73,6 +75,7 @@ def serialize_channel(channel: Channel) -> dict[str, Any]:
         "webhook_url": webhook_url(channel) if channel.kind in MANAGED_KINDS else None,
         "secrets_set": names,  # names only, never values
         "created_at": channel.created_at.isoformat() if channel.created_at else None,
+        **channel_setup.describe(channel),  # scenario name, no-scenario behaviour, web: snippet and test page
     }
 
 
@@ -135,16 +138,45 @@ def _clean_user_secrets(kind: str, raw: Any, required: bool) -> dict[str, str]:
 
 
 def _scenario(membership: Membership, raw: Any) -> Scenario | None:
-    if raw in (None, ""):
-        return None
-    scenario = Scenario.objects.filter(workspace=membership.workspace, pk=str(raw)).first() if _is_uuid(raw) else None
-    if scenario is None:
-        raise ApiError(400, "not_found", "No scenario with this id in the workspace.", "/scenario")
-    return scenario
+    """A published scenario of the caller's workspace, or None; 400 otherwise (channel_setup.resolve_scenario)."""
+    return channel_setup.resolve_scenario(membership.workspace, raw)
 
 
-def _is_uuid(value: Any) -> bool:
-    return bool(re.fullmatch(r"[0-9a-fA-F-]{32,36}", str(value)))
+def _access(membership: Membership) -> dict[str, Any]:
+    """What the caller may do with channels (the editor's "Connect to a channel" dialog reads it)."""
+    return {"can_manage": membership.can_manage, "can_connect": channel_setup.can_connect(membership),
+            channel_setup.EDITORS_CAN_CONNECT: channel_setup.editors_can_connect(membership.workspace)}
+
+
+def _split_config(raw: Any) -> tuple[Any, dict[str, Any]]:
+    """(the kind's own config keys, the no-scenario keys every kind has) of a posted config."""
+    if not isinstance(raw, dict):
+        return raw, {}
+    rest = {k: v for k, v in raw.items() if k not in channel_setup.NO_SCENARIO_KEYS}
+    return rest, channel_setup.clean_no_scenario(raw)
+
+
+def _patched_config(channel: Channel, raw: Any) -> dict[str, Any]:
+    """A channel's config after a PATCH: provider ids (Telegram / WhatsApp), allowed origins (web widget) and
+    what it does without a scenario (any kind)."""
+    if not isinstance(raw, dict):
+        raise ApiError(400, "invalid", "config must be an object.", "/config")
+    current = channel.config if isinstance(channel.config, dict) else {}
+    rest = {k: v for k, v in raw.items() if k not in channel_setup.NO_SCENARIO_KEYS}
+    if channel.kind in MANAGED_KINDS:
+        config = _clean_config(channel.kind, rest, current)
+    elif channel.kind == Channel.Kind.WEB:
+        unknown = set(rest) - {"allowed_origins"}
+        if unknown:
+            raise ApiError(400, "invalid", f"Unknown config keys for web: {sorted(unknown)}.", "/config")
+        config = dict(current)
+        if "allowed_origins" in rest:
+            config["allowed_origins"] = channel_setup.clean_origins(rest["allowed_origins"])
+    else:
+        raise ApiError(400, "invalid", "This channel's settings cannot be changed.", "/config")
+    for key in channel_setup.NO_SCENARIO_KEYS:
+        config.pop(key, None)
+    return {**config, **channel_setup.clean_no_scenario(raw, current)}
 
 
 def _register_webhook(channel: Channel) -> None:
@@ -169,6 +201,7 @@ def create_messenger_channel(
     secrets: Any = None,
     scenario: Scenario | None = None,
     register_webhook: bool = True,
+    extra_config: dict[str, Any] | None = None,
 ) -> tuple[Channel, dict[str, str]]:
     """Create a Telegram or WhatsApp channel; returns it and the secrets we generated (shown once).
 
@@ -183,7 +216,8 @@ def create_messenger_channel(
     clean_config = _clean_config(kind, config)
     user_secrets = _clean_user_secrets(kind, secrets, required=True)
     generated = {key: generate_token() for key in GENERATED_SECRETS[kind]}
-    channel = Channel(workspace=workspace, kind=kind, name=name, config=clean_config, scenario=scenario)
+    channel = Channel(workspace=workspace, kind=kind, name=name, config={**clean_config, **(extra_config or {})},
+                      scenario=scenario)
     set_secrets(channel, {**user_secrets, **generated})
     if register_webhook and kind == Channel.Kind.TELEGRAM:
         _register_webhook(channel)
@@ -198,17 +232,15 @@ def _create_web_channel(membership: Membership, data: dict[str, Any]) -> Channel
     name = str(data.get("name") or "").strip()
     if not name or len(name) > 120:
         raise ApiError(400, "invalid", "name is required (at most 120 characters).", "/name")
-    origins = (data.get("config") or {}).get("allowed_origins") if isinstance(data.get("config"), dict) else None
-    origins = origins or []
-    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
-        raise ApiError(400, "invalid", "config.allowed_origins must be a list of origins.", "/config/allowed_origins")
-    for origin in origins:
-        parsed = urlparse(origin)
-        if origin != "*" and (parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path):
-            raise ApiError(400, "invalid", f"Not an origin: {origin!r} (like https://shop.example).",
-                           "/config/allowed_origins")
+    raw, common = _split_config(data.get("config"))
+    if raw is not None and not isinstance(raw, dict):
+        raise ApiError(400, "invalid", "config must be an object.", "/config")
+    unknown = set(raw or {}) - {"allowed_origins"}
+    if unknown:
+        raise ApiError(400, "invalid", f"Unknown config keys for web: {sorted(unknown)}.", "/config")
+    origins = channel_setup.clean_origins((raw or {}).get("allowed_origins"))
     scenario = _scenario(membership, data.get("scenario"))
-    return create_web_channel(membership.workspace, name=name, scenario=scenario, allowed_origins=origins)
+    return create_web_channel(membership.workspace, name=name, scenario=scenario, allowed_origins=origins, **common)
 
 
 # --- OpenAPI descriptions (the views validate by hand, so errors come back in the project's format) ------
@@ -225,6 +257,14 @@ class ChannelOut(serializers.Serializer):
     webhook_url = serializers.URLField(allow_null=True)
     secrets_set = serializers.ListField(child=serializers.CharField(), help_text="Names only, never values")
     created_at = serializers.DateTimeField()
+    scenario_name = serializers.CharField(allow_null=True)
+    scenario_published = serializers.BooleanField()
+    no_scenario_action = serializers.ChoiceField(choices=["queue", "auto_reply"],
+                                                 help_text="What the channel does while it runs no scenario")
+    no_scenario_text = serializers.CharField(help_text="The auto-reply text (auto_reply)")
+    snippet = serializers.CharField(required=False, help_text="web: the <script> line to paste into a site")
+    test_url = serializers.URLField(required=False, help_text="web: our sample page embedding this widget")
+    allowed_origins = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class ChannelCreatedOut(ChannelOut):
@@ -235,6 +275,9 @@ class ChannelCreatedOut(ChannelOut):
 
 class ChannelListOut(serializers.Serializer):
     results = ChannelOut(many=True)
+    can_manage = serializers.BooleanField()
+    can_connect = serializers.BooleanField()
+    editors_can_connect_channels = serializers.BooleanField()
 
 
 class ChannelCreateIn(serializers.Serializer):
@@ -320,6 +363,8 @@ class ChannelApiView(APIView):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ApiError):
             return exc.response()
+        if isinstance(exc, SetupError):
+            return ApiError(exc.status, exc.code, exc.message, exc.path).response()
         return super().handle_exception(exc)
 
 
@@ -327,8 +372,9 @@ class ChannelListView(ChannelApiView):
     @extend_schema(tags=TAGS, operation_id="channels_list", responses={200: ChannelListOut})
     def get(self, request: Request, ws: str) -> Response:
         membership = _membership(request, ws)
-        rows = Channel.objects.filter(workspace=membership.workspace).order_by("created_at", "id")
-        return Response({"results": [serialize_channel(c) for c in rows]})
+        rows = (Channel.objects.filter(workspace=membership.workspace).select_related("scenario")
+                .order_by("created_at", "id"))
+        return Response({"results": [serialize_channel(c) for c in rows], **_access(membership)})
 
     @extend_schema(tags=TAGS, request=ChannelCreateIn, responses={201: ChannelCreatedOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str) -> Response:
@@ -339,11 +385,13 @@ class ChannelListView(ChannelApiView):
         if kind == Channel.Kind.WEB:
             channel = _create_web_channel(membership, data)
             return Response({**serialize_channel(channel), "generated_secrets": {}}, status=201)
+        config, common = _split_config(data.get("config"))
         channel, generated = create_messenger_channel(
             membership.workspace,
             kind=kind,
             name=data.get("name"),
-            config=data.get("config"),
+            config=config,
+            extra_config=common,
             secrets=data.get("secrets"),
             scenario=_scenario(membership, data.get("scenario")),
             register_webhook=bool(data.get("register_webhook", True)),
@@ -358,8 +406,10 @@ class ChannelDetailView(ChannelApiView):
 
     @extend_schema(tags=TAGS, request=ChannelPatchIn, responses={200: ChannelOut, 400: ERRORS, 403: ERRORS})
     def patch(self, request: Request, ws: str, pk: int) -> Response:
-        membership, channel = _admin_channel(request, ws, pk)
+        membership = _membership(request, ws)
+        channel = _channel(membership, pk)
         data = request.data if isinstance(request.data, dict) else {}
+        channel_setup.check_change(membership, set(data))  # admins; editors only the scenario, when allowed
         fields: list[str] = []
         if "name" in data:
             name = str(data.get("name") or "").strip()
@@ -375,8 +425,8 @@ class ChannelDetailView(ChannelApiView):
                 raise ApiError(400, "invalid", "is_active must be a boolean.", "/is_active")
             channel.is_active = data["is_active"]
             fields.append("is_active")
-        if "config" in data and channel.kind in MANAGED_KINDS:
-            channel.config = _clean_config(channel.kind, data["config"], channel.config)
+        if "config" in data:
+            channel.config = _patched_config(channel, data["config"])
             fields.append("config")
         if "secrets" in data:
             raise ApiError(400, "invalid", "Change secrets with POST …/rotate-secrets/.", "/secrets")
@@ -515,3 +565,33 @@ class TemplateSyncView(ChannelApiView):
         except ProviderError as exc:
             raise ApiError(400, "provider_error", f"Could not fetch templates: {exc}") from exc
         return Response({"created": result.created, "updated": result.updated, "total": result.total})
+
+
+class ChannelAccessOut(serializers.Serializer):
+    can_manage = serializers.BooleanField()
+    can_connect = serializers.BooleanField(help_text="May change which scenario a channel runs")
+    editors_can_connect_channels = serializers.BooleanField()
+
+
+class ChannelAccessIn(serializers.Serializer):
+    editors_can_connect_channels = serializers.BooleanField()
+
+
+class ChannelSettingsView(ChannelApiView):
+    """GET: what the caller may do with channels. PATCH (admins): {"editors_can_connect_channels": bool} lets
+    editors change the scenario of existing channels (never their secrets, settings, creation or deletion)."""
+
+    @extend_schema(tags=TAGS, operation_id="channels_settings_retrieve", responses={200: ChannelAccessOut})
+    def get(self, request: Request, ws: str) -> Response:
+        return Response(_access(_membership(request, ws)))
+
+    @extend_schema(tags=TAGS, request=ChannelAccessIn, responses={200: ChannelAccessOut, 400: ERRORS, 403: ERRORS})
+    def patch(self, request: Request, ws: str) -> Response:
+        membership = _membership(request, ws)
+        _require_admin(membership)
+        data = request.data if isinstance(request.data, dict) else {}
+        if channel_setup.EDITORS_CAN_CONNECT not in data:
+            raise ApiError(400, "required", f"{channel_setup.EDITORS_CAN_CONNECT} is required.",
+                           f"/{channel_setup.EDITORS_CAN_CONNECT}")
+        channel_setup.set_editors_can_connect(membership.workspace, data[channel_setup.EDITORS_CAN_CONNECT])
+        return Response(_access(membership))

@@ -269,7 +269,15 @@ def _events_for(turn: Turn, inbound: InboundMessage) -> list[Event]:
         # question the customer never saw, unless it asks for a person ("operator"), which must work from
         # the very first message too.
         events: list[Event] = [Start(ref=conversation.ref, channel=kind)]
-        if inbound.text and not inbound.is_start and not inbound.button_id:
+        if scenarios.adopt_channel_scenario(conversation):  # the channel got a scenario since this chat began
+            turn.conv_fields.update(("scenario", "version"))
+        if not conversation.version_id and not conversation.is_preview and not inbound.is_start:
+            # No scenario at all: the channel's no-scenario rule (Turn.no_scenario) sees what the customer did.
+            if inbound.button_id:
+                events.append(ButtonPress(button_id=inbound.button_id, label=inbound.text))
+            elif inbound.text:
+                events.append(Text(inbound.text))
+        elif inbound.text and not inbound.is_start and not inbound.button_id:
             try:
                 loaded = scenarios.for_conversation(conversation)
             except ScenarioError:  # reported by Turn.run

@@ -38,19 +38,50 @@ def widget_channel(key: str) -> Channel | None:
     return Channel.objects.filter(key=key, kind=Channel.Kind.WEB, is_active=True).first()
 
 
-def origin_allowed(channel: Channel, origin: str | None) -> bool:
+def origin_allowed(channel: Channel, origin: str | None, host: str | None = None) -> bool:
     """The page's Origin must be listed in `config["allowed_origins"]` ("*" allows any). With no list, only
-    this installation's own hosts (ALLOWED_HOSTS) may connect, e.g. the hosted widget page."""
+    this installation's own hosts (ALLOWED_HOSTS) may connect, e.g. the hosted widget page. Our own pages
+    (the demo, a channel's test page) may always connect: see own_origin."""
     allowed = (channel.config or {}).get("allowed_origins") or []
     if "*" in allowed:
         return True
     if not origin:
         return False
+    if own_origin(origin, host):
+        return True
     origin = origin.strip().lower().rstrip("/")
     if allowed:
         return origin in {str(a).strip().lower().rstrip("/") for a in allowed}
     host = urlparse(origin).hostname or ""
     return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
+
+
+def own_origin(origin: str, host: str | None) -> bool:
+    """Is the page served by this installation? Its Origin is the very host:port the socket connected to (the
+    Host header), and that host is one of ours (ALLOWED_HOSTS, which also stops a DNS-rebinding page whose Host
+    and Origin agree), or the Origin is SITE_URL's. True whatever port `make run` serves on."""
+    origin = origin.strip().lower().rstrip("/")
+    site = urlparse(settings.SITE_URL)
+    if site.scheme and site.netloc and origin == f"{site.scheme}://{site.netloc}".lower():
+        return True
+    parsed = urlparse(origin)
+    if not host or parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return False
+    default_port = {"http": "80", "https": "443"}[parsed.scheme]
+    netloc = parsed.netloc if parsed.port else f"{parsed.netloc}:{default_port}"
+    host = host.strip().lower()
+    # The Host header omits the default port of the scheme the browser used.
+    host_with_port = host if (":" in host.rsplit("]", 1)[-1]) else f"{host}:{default_port}"
+    return netloc == host_with_port and validate_host(parsed.hostname, settings.ALLOWED_HOSTS)
+
+
+def refusal_message(channel: Channel, origin: str | None) -> str:
+    """What a site owner reads in the browser console when their page may not embed this widget."""
+    if not origin:
+        return ("This chat refused a connection without an Origin header: open it from a web page listed in the "
+                "channel's allowed origins.")
+    return (f"This chat is not allowed on {origin[:200]}. An admin can add {origin[:200]} to the allowed origins "
+            f"of the web widget channel “{channel.name}” (Settings → Channels).")
 
 
 def sign_token(channel_id: int, visitor_id: str, conversation_id: Any) -> str:
@@ -91,15 +122,19 @@ class Handshake:
     """What a connecting widget socket learns in one database call, before it is accepted."""
 
     channel: Channel | None  # None: refuse the handshake (unknown key, inactive channel, Origin not allowed)
+    # Origin not allowed: accept, tell the site owner why in an `error` frame (origin_not_allowed), close 4403.
+    refused: str | None = None
     visitor_id: str | None = None  # a resumed session (from the token)
     conversation_id: str | None = None
     error: ActionError | None = None  # a token that cannot be resumed: told after accept, then closed
 
 
-def handshake(key: str, origin: str | None, token: str | None) -> Handshake:
+def handshake(key: str, origin: str | None, token: str | None, host: str | None = None) -> Handshake:
     channel = widget_channel(key)
-    if channel is None or not origin_allowed(channel, origin):
+    if channel is None:
         return Handshake(channel=None)
+    if not origin_allowed(channel, origin, host):
+        return Handshake(channel=None, refused=refusal_message(channel, origin))
     if not token:
         return Handshake(channel=channel)
     try:

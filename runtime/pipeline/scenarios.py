@@ -127,3 +127,43 @@ def _business_hours(conversation: Any, loaded: Loaded) -> bool:
     if department is None:
         return True
     return business_hours.is_open(department, timezone.now())
+
+
+# --- a channel without a scenario -----------------------------------------------------------------------------
+# What the admin chose for a channel that runs no (published) scenario, in its config: `no_scenario_action`
+# "queue" (the default: every customer goes straight to the operator queue, reason `no_scenario`) or
+# "auto_reply" (answer with `no_scenario_text`, at most once an hour per conversation; "call operator" and
+# the operator keywords still reach a person).
+NO_SCENARIO_ACTIONS = ("queue", "auto_reply")
+NO_SCENARIO_TEXTS = {
+    "en": "Thanks for your message! This chat has no automatic assistant yet. Write “operator” to reach a person.",
+    "ru": "Спасибо за сообщение! В этом чате пока нет автоматического помощника. Напишите «оператор», "
+          "чтобы связаться с человеком.",
+}
+DEFAULT_NO_SCENARIO_TEXT = f"{NO_SCENARIO_TEXTS['en']}\n\n{NO_SCENARIO_TEXTS['ru']}"
+AUTO_REPLY_INTERVAL = dt.timedelta(hours=1)
+
+
+def no_scenario_behaviour(channel: Any) -> tuple[str, str]:
+    """(action, auto-reply text) of a channel for conversations without a scenario."""
+    config = channel.config if isinstance(channel.config, dict) else {}
+    action = config.get("no_scenario_action")
+    if action not in NO_SCENARIO_ACTIONS:
+        action = "queue"
+    return action, str(config.get("no_scenario_text") or "").strip() or DEFAULT_NO_SCENARIO_TEXT
+
+
+def adopt_channel_scenario(conversation: Any) -> bool:
+    """A conversation that never ran a scenario (its channel had none when it started) takes the one its
+    channel runs now, pinned to the published version; False when there is still none."""
+    if conversation.version_id or conversation.is_preview or conversation.state:
+        return False
+    from builder.models import Scenario
+
+    scenario = (Scenario.objects.filter(pk=conversation.channel.scenario_id).exclude(published_version=None)
+                .first() if conversation.channel.scenario_id else None)
+    if scenario is None:
+        return False
+    conversation.scenario = scenario
+    conversation.version_id = scenario.published_version_id
+    return True

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from builder.defaults import operator_keywords
 from channels_app import events as rt_events
 from runtime.connectors.registry import needs_delivery
 from runtime.engine import effects as fx
-from runtime.engine.events import Event, Start
+from runtime.engine.events import ButtonPress, Event, Start, Text
 from runtime.engine.interpreter import normalise_keyword, step
 from runtime.engine.loader import ScenarioError
 from runtime.engine.state import State
@@ -143,9 +144,12 @@ class Turn:
             except ScenarioError as exc:
                 self.fail("scenario_invalid", exc.message, exc.node_id)
                 return
+            if loaded is None and scenarios.adopt_channel_scenario(self.conv):
+                self.conv_fields.update(("scenario", "version"))
+                loaded = scenarios.for_conversation(self.conv)
             if loaded is None:
-                self.no_scenario()
-                return
+                self.no_scenario(event)  # a handoff ends the loop; an auto-reply reads the next event too
+                continue
             state = State.from_dict(self.conv.state)
             result = step(loaded.scenario, state, event, scenarios.step_context(self.conv, loaded))
             self.set_state(result.state)
@@ -319,8 +323,26 @@ class Turn:
         self.error(code, message, node_id)
         self.handoff(fx.Handoff(reason="error", node_id=node_id))
 
-    def no_scenario(self) -> None:
-        self.handoff(fx.Handoff(reason="no_scenario", node_id=None))
+    def no_scenario(self, event: Event) -> None:
+        """No scenario to run: do what the channel's admin chose (pipeline/scenarios.no_scenario_behaviour)."""
+        action, text = scenarios.no_scenario_behaviour(self.conv.channel)
+        if action == "queue":
+            self.handoff(fx.Handoff(reason="no_scenario", node_id=None))
+            return
+        # auto_reply: the customer who asks for a person still gets one (never trapped).
+        if isinstance(event, ButtonPress) and event.button_id == fx.OPERATOR_BUTTON_ID:
+            self.handoff(fx.Handoff(reason="button", node_id=None))
+            return
+        if isinstance(event, Text) and is_operator_keyword(
+                event.text, tuple(operator_keywords(self.conv.workspace.settings if self.conv.workspace_id else {}))):
+            self.handoff(fx.Handoff(reason="keyword", node_id=None))
+            return
+        last = self.pipeline.get("auto_reply_at")
+        if last and self.now - dt.datetime.fromisoformat(last) < scenarios.AUTO_REPLY_INTERVAL:
+            return  # an auto-responder repeats itself at most once an hour
+        self.pipeline["auto_reply_at"] = self.now.isoformat()
+        self.add(direction=Message.Direction.OUT, sender=Message.Sender.BOT, text=text,
+                 payload={"auto_reply": True})
 
 
 def is_operator_keyword(text: str, keywords: tuple[str, ...]) -> bool:

@@ -8,8 +8,10 @@ import json
 import pytest
 import time_machine
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 
 from channels_app import queue
+from channels_app.asgi import application
 from channels_app.consumers import WidgetConsumer
 from runtime import widget
 from runtime.models import Contact, Conversation, Message
@@ -106,15 +108,49 @@ async def test_unknown_widget_key_refuses_the_handshake(world):
     assert await counts() == before
 
 
-async def test_foreign_origin_refuses_the_handshake(world):
+async def test_foreign_origin_is_told_why_then_closed_and_creates_nothing(world):
+    """A refused Origin is accepted only to say why (the site owner reads it in the console), then closed
+    with 4403: a refusal before accept reaches a browser as a bare 403 and the widget kept reconnecting."""
     before = await counts()
     communicator = widget_communicator(world.channel, origin="https://evil.example.net")
-    connected, code = await communicator.connect()
-    assert not connected and code == 4403
+    connected, _ = await communicator.connect()
+    assert connected
+    error = await communicator.receive_json_from(timeout=5)
+    assert error["type"] == "error" and error["code"] == "origin_not_allowed"
+    assert "https://evil.example.net" in error["message"] and "allowed origins" in error["message"]
+    assert world.channel.name in error["message"]
+    closed = await communicator.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4403}
     missing = widget_communicator(world.channel, origin="")
     connected, _ = await missing.connect()
-    assert not connected
+    assert connected
+    error = await missing.receive_json_from(timeout=5)
+    assert error["code"] == "origin_not_allowed"
+    assert (await missing.receive_output(timeout=5))["code"] == 4403
     assert await counts() == before
+
+
+async def test_our_own_pages_connect_whatever_the_allowed_origins_and_port(world, settings):
+    """The demo and a channel's test page are served by us: their Origin is the host:port the socket
+    connected to (Host), one of ALLOWED_HOSTS, so they connect on any port `make run` uses."""
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert "http://127.0.0.1:8101" not in world.channel.config["allowed_origins"]
+    ours = WebsocketCommunicator(application, f"/ws/widget/{world.channel.key}/",
+                                 headers=[(b"origin", b"http://127.0.0.1:8101"), (b"host", b"127.0.0.1:8101")])
+    connected, _ = await ours.connect()
+    assert connected
+    assert (await ours.receive_json_from(timeout=5))["type"] == "session"
+    await ours.disconnect()
+    # Same host, another port: another site (e.g. a dev server on :3000), not ours.
+    other = WebsocketCommunicator(application, f"/ws/widget/{world.channel.key}/",
+                                  headers=[(b"origin", b"http://127.0.0.1:3000"), (b"host", b"127.0.0.1:8101")])
+    connected, _ = await other.connect()
+    assert connected and (await other.receive_json_from(timeout=5))["code"] == "origin_not_allowed"
+    # DNS rebinding: Host and Origin agree but the host is not one of ours.
+    rebound = WebsocketCommunicator(application, f"/ws/widget/{world.channel.key}/",
+                                    headers=[(b"origin", b"http://evil.example"), (b"host", b"evil.example")])
+    connected, _ = await rebound.connect()
+    assert connected and (await rebound.receive_json_from(timeout=5))["code"] == "origin_not_allowed"
 
 
 async def test_forged_token_gets_an_error_and_creates_nothing(world):
