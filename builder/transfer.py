@@ -22,6 +22,8 @@ from builder.findings import Finding
 from builder.graph import check_graph
 from builder.models import Scenario, Workspace
 from builder.schema import validate_document
+from builder.text_input import MESSAGE as TEXT_MESSAGE
+from builder.text_input import find_bad_text
 
 BUNDLE_FORMAT = "botflow/bundle"
 SCENARIO_FORMAT = "botflow/scenario"
@@ -380,13 +382,17 @@ def _decode(raw: bytes | str, max_bytes: int) -> Any:
     if not raw.strip():
         raise TransferError([make_error("json_invalid", "the bundle is empty")])
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise TransferError(
             [make_error("json_invalid", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]
         ) from None
     except RecursionError:
         raise TransferError([make_error("json_invalid", "the JSON is nested too deeply")]) from None
+    bad = find_bad_text(data)
+    if bad is not None:
+        raise TransferError([make_error("bad_text", TEXT_MESSAGE, bad)])
+    return data
 
 
 def _parse_entries(data: dict[str, Any]) -> tuple[list[BundleScenario], list[Finding]]:

@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP goes to Django; websockets to the routes in routing.py.
 
 Each websocket route carries its own guard (routing.py): the inbox goes through
-AllowedHostsOriginValidator(AuthMiddlewareStack(...)); the widget, embedded on customers' sites, checks the
+SameOriginValidator(AuthMiddlewareStack(...)) (channels_app/origin.py); the widget, embedded on customers' sites, checks the
 Origin against its channel's allowed origins.
 """
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import transaction
@@ -35,9 +34,15 @@ MANAGED_KINDS = (Channel.Kind.TELEGRAM, Channel.Kind.WHATSAPP)
 USER_SECRETS = {"telegram": ("bot_token",), "whatsapp": ("access_token", "app_secret")}
 GENERATED_SECRETS = {"telegram": ("webhook_secret",), "whatsapp": ("verify_token",)}
 CONFIG_KEYS = {
-    "telegram": {"api_base"},
-    "whatsapp": {"phone_number_id", "waba_id", "display_phone_number", "api_base", "api_version"},
+    "telegram": set(),
+    "whatsapp": {"phone_number_id", "waba_id", "display_phone_number", "api_version"},
 }
+# Provider API addresses are deployment settings (TELEGRAM_API_BASE / WHATSAPP_API_BASE), never tenant data:
+# a per-channel base sent the channel's token to any address an admin typed (README "Security").
+DEPLOYMENT_ONLY_KEYS = {"api_base": "TELEGRAM_API_BASE / WHATSAPP_API_BASE"}
+# Config values that become parts of a provider URL path.
+PATH_SEGMENT_KEYS = {"phone_number_id", "waba_id"}
+PATH_SEGMENT_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 REQUIRED_CONFIG = {"telegram": (), "whatsapp": ("phone_number_id",)}
 BOT_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
 TEMPLATE_NAME_RE = re.compile(r"^[a-z0-9_]{1,512}$")
@@ -105,17 +110,28 @@ def _clean_config(kind: str, raw: Any, current: dict[str, Any] | None = None) ->
         raw = {}
     if not isinstance(raw, dict):
         raise ApiError(400, "invalid", "config must be an object.", "/config")
+    for key, setting in DEPLOYMENT_ONLY_KEYS.items():
+        if key in raw:
+            raise ApiError(400, "invalid", f"config.{key} cannot be set on a channel: the provider's address is "
+                           f"a deployment setting ({setting}).", f"/config/{key}")
     unknown = set(raw) - CONFIG_KEYS[kind]
     if unknown:
         raise ApiError(400, "invalid", f"Unknown config keys for {kind}: {sorted(unknown)}.", "/config")
-    config = {**(current or {}), **{k: str(v).strip() for k, v in raw.items() if v not in (None, "")}}
+    # Keys no longer accepted (a stored api_base) are dropped on the next write.
+    kept = {k: v for k, v in (current or {}).items() if k in CONFIG_KEYS[kind]}
+    config = {**kept, **{k: str(v).strip() for k, v in raw.items() if v not in (None, "")}}
     for key in REQUIRED_CONFIG[kind]:
         if not config.get(key):
             raise ApiError(400, "required", f"config.{key} is required for {kind}.", f"/config/{key}")
-    if config.get("api_base"):
-        parsed = urlparse(config["api_base"])
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ApiError(400, "invalid", "config.api_base must be an http(s) URL.", "/config/api_base")
+    for key in PATH_SEGMENT_KEYS & set(config):
+        if not PATH_SEGMENT_RE.match(config[key]):
+            raise ApiError(400, "invalid", f"config.{key} must be the numeric id from the Meta dashboard.",
+                           f"/config/{key}")
+    if config.get("api_version"):
+        from runtime.connectors.whatsapp import API_VERSION_RE
+
+        if not API_VERSION_RE.fullmatch(config["api_version"]):
+            raise ApiError(400, "invalid", "config.api_version must look like v21.0.", "/config/api_version")
     return config
 
 
@@ -189,6 +205,7 @@ def _register_webhook(channel: Channel) -> None:
     try:
         TelegramConnector().set_webhook(channel, webhook_url(channel))
     except ProviderError as exc:
+        # ProviderError messages are our own short reasons (connectors/common.refusal), never the provider's text.
         raise ApiError(400, "provider_error", f"Telegram refused setWebhook: {exc}", "/secrets") from exc
 
 

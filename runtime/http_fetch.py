@@ -9,7 +9,6 @@ re-checked the same way.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import socket
 import time
@@ -19,6 +18,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
+
+from runtime.address_policy import is_public_address  # the one address policy (runtime/address_policy.py)
 
 MAX_REDIRECTS = 3
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -38,14 +39,6 @@ class _Refused(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def is_public_address(ip: str) -> bool:
-    address = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    # is_global is False for private, loopback, link-local, reserved, shared (CGNAT), unspecified, …
-    return address.is_global and not address.is_multicast
 
 
 def resolve(host: str, port: int, allow_private: bool) -> str:

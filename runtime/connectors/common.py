@@ -94,6 +94,39 @@ def provider_error_text(response: httpx.Response | None, attempts: list[Any]) ->
     return f"HTTP {response.status_code}: {detail}"[:500] if detail else f"HTTP {response.status_code}"
 
 
+def short_reason(status: int | None) -> str:
+    """What an API caller is told about a provider's refusal: the status class only. The provider's own
+    words (and anything an address it reached answered) go to the log, never into our responses."""
+    if status is None:
+        return "the provider could not be reached"
+    if status in (401, 403):
+        return f"the provider did not accept the credentials (HTTP {status})"
+    if status == 404:
+        return "the provider does not know this account or bot (HTTP 404)"
+    if status == 429:
+        return "the provider is rate limiting us; try again later (HTTP 429)"
+    if status >= 500:
+        return f"the provider had an error; try again later (HTTP {status})"
+    return f"the provider refused the request (HTTP {status})"
+
+
+def refusal(outcome: Outcome, action: str) -> ProviderError:
+    """A ProviderError for a failed call with a sanitised message; the provider's detail is logged."""
+    status = outcome.response.status_code if outcome.response is not None else None
+    log.warning("%s failed: %s", action, provider_error_text(outcome.response, outcome.attempts))
+    return ProviderError(short_reason(status), status)
+
+
+def json_answer(outcome: Outcome, action: str) -> Any:
+    """The parsed body of a successful call; a body that is not JSON is a refusal, not a crash."""
+    try:
+        return outcome.response.json() if outcome.response is not None else None
+    except ValueError:
+        log.warning("%s: the provider answered HTTP %s with a body that is not JSON", action,
+                    outcome.response.status_code if outcome.response is not None else None)
+        raise ProviderError("the provider answered with something other than JSON") from None
+
+
 def record_attempts(message: Any, outcome: Outcome, provider_ids: list[str] | None = None) -> None:
     from runtime.messaging_models import DeliveryEvent
 

@@ -23,9 +23,11 @@ from runtime.connectors.common import (
     MalformedPayload,
     ParsedWebhook,
     ProviderError,
+    json_answer,
     post_json,
     provider_error_text,
     record_attempts,
+    refusal,
 )
 from runtime.connectors.retry import RateLimiter, is_retryable
 from runtime.connectors.secrets import SecretsUnreadable, get_secrets
@@ -89,10 +91,9 @@ class TelegramConnector:
 
     # --- configuration ---------------------------------------------------------------------------
     def api_base(self, channel: Any) -> str:
-        base = (channel.config or {}).get("api_base") or getattr(
-            settings, "TELEGRAM_API_BASE", "https://api.telegram.org"
-        )
-        return str(base).rstrip("/")
+        # A deployment setting only: a value stored in an old channel's config is ignored (it made the bot
+        # token travel to an address the tenant chose).
+        return str(getattr(settings, "TELEGRAM_API_BASE", "https://api.telegram.org")).rstrip("/")
 
     def method_url(self, channel: Any, method: str) -> str:
         try:
@@ -295,11 +296,11 @@ class TelegramConnector:
         }
         outcome = post_json(self.method_url(channel, "setWebhook"), body)
         if not outcome.ok:
-            raise ProviderError(provider_error_text(outcome.response, outcome.attempts),
-                                outcome.response.status_code if outcome.response is not None else None)
+            raise refusal(outcome, "telegram setWebhook")
 
     def get_me(self, channel: Any) -> dict[str, Any]:
         outcome = post_json(self.method_url(channel, "getMe"), {})
         if not outcome.ok:
-            raise ProviderError(provider_error_text(outcome.response, outcome.attempts))
-        return outcome.response.json().get("result") or {}
+            raise refusal(outcome, "telegram getMe")
+        answer = json_answer(outcome, "telegram getMe")
+        return (answer.get("result") if isinstance(answer, dict) else None) or {}

@@ -42,13 +42,18 @@ def _decode(request: HttpRequest) -> Any:
         raise MalformedPayload("the body is nested too deeply") from None
 
 
-def process(channel: Channel, parsed: ParsedWebhook) -> dict[str, int]:
-    """Hand inbound messages to the pipeline and apply status reports. Used by both webhooks."""
+def process(channel: Channel, parsed: ParsedWebhook, stored: list[str] | None = None) -> dict[str, int]:
+    """Hand inbound messages to the pipeline and apply status reports. Used by both webhooks.
+
+    `stored`, when given, collects the external ids of messages this call stored (a redelivered copy is not).
+    """
     from runtime.services import receive
 
     counts = {"messages": 0, "statuses": 0, "templates": 0}
     for inbound in parsed.messages:
-        receive(inbound)
+        result = receive(inbound)
+        if stored is not None and not result.duplicate:
+            stored.append(inbound.external_id)
         counts["messages"] += 1
     for status in parsed.statuses:
         counts["statuses"] += int(apply_status(channel, status))
@@ -77,9 +82,13 @@ def telegram_webhook(request: HttpRequest, key: str) -> HttpResponse:
     except MalformedPayload as exc:
         log.warning("telegram webhook: malformed update for channel %s: %s", channel.pk, exc)
         return _error(400, "malformed_payload", str(exc))
-    counts = process(channel, parsed)
-    for query_id in parsed.callback_query_ids:
-        connector.answer_callback_query(channel, query_id)
+    stored: list[str] = []
+    counts = process(channel, parsed, stored)
+    # Answer a press once: Telegram redelivers an update until it gets a 200, and each copy carries the same
+    # query id. A press the scenario does not see (a game button) is not stored, so it is always answered.
+    if stored or not parsed.messages:
+        for query_id in parsed.callback_query_ids:
+            connector.answer_callback_query(channel, query_id)
     return JsonResponse({"ok": True, **counts})
 
 

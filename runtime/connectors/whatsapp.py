@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -25,10 +26,12 @@ from runtime.connectors.common import (
     ProviderError,
     StatusUpdate,
     get_json,
+    json_answer,
     mark_message,
     post_json,
     provider_error_text,
     record_attempts,
+    refusal,
 )
 from runtime.connectors.retry import is_retryable
 from runtime.connectors.secrets import SecretsUnreadable, get_secrets
@@ -47,6 +50,7 @@ ROW_DESCRIPTION_LIMIT = 72
 LIST_BUTTON_LABEL = "Choose"
 SIGNATURE_HEADER = "HTTP_X_HUB_SIGNATURE_256"
 OPERATOR_BUTTON_ID = "__operator__"
+API_VERSION_RE = re.compile(r"v\d{1,3}\.\d{1,3}")
 
 MEDIA_KINDS = {"image": "image", "document": "file", "video": "video", "audio": "audio", "sticker": "image"}
 OUR_MEDIA_TYPES = {"image": "image", "file": "document", "video": "video", "audio": "audio"}
@@ -61,10 +65,12 @@ class WhatsAppConnector:
 
     # --- configuration ---------------------------------------------------------------------------
     def api_base(self, channel: Any) -> str:
-        base = (channel.config or {}).get("api_base") or getattr(
-            settings, "WHATSAPP_API_BASE", "https://graph.facebook.com"
-        )
-        version = (channel.config or {}).get("api_version") or getattr(settings, "WHATSAPP_API_VERSION", "v21.0")
+        # The host is a deployment setting only: a value stored in an old channel's config is ignored (it
+        # sent the access token to an address the tenant chose). The version is checked when it is set.
+        base = getattr(settings, "WHATSAPP_API_BASE", "https://graph.facebook.com")
+        version = str((channel.config or {}).get("api_version") or "")
+        if not API_VERSION_RE.fullmatch(version):
+            version = getattr(settings, "WHATSAPP_API_VERSION", "v21.0")
         return f"{str(base).rstrip('/')}/{version}"
 
     def headers(self, channel: Any) -> dict[str, str]:
@@ -307,8 +313,10 @@ class WhatsAppConnector:
         for _page in range(100):  # a hard stop against a provider that loops its cursors
             outcome = get_json(url, self.headers(channel), params)
             if not outcome.ok:
-                raise ProviderError(provider_error_text(outcome.response, outcome.attempts))
-            data = outcome.response.json()
+                raise refusal(outcome, "whatsapp template list")
+            data = json_answer(outcome, "whatsapp template list")
+            if not isinstance(data, dict):
+                raise ProviderError("the provider's template list is not a JSON object")
             items.extend(x for x in data.get("data") or [] if isinstance(x, dict))
             after = ((data.get("paging") or {}).get("cursors") or {}).get("after")
             if not after or not (data.get("paging") or {}).get("next"):
@@ -332,5 +340,6 @@ class WhatsAppConnector:
         }
         outcome = post_json(f"{self.api_base(channel)}/{account}/message_templates", body, self.headers(channel))
         if not outcome.ok:
-            raise ProviderError(provider_error_text(outcome.response, outcome.attempts))
-        return outcome.response.json()
+            raise refusal(outcome, "whatsapp template submit")
+        answer = json_answer(outcome, "whatsapp template submit")
+        return answer if isinstance(answer, dict) else {}

@@ -70,6 +70,15 @@ def test_callback_query_is_a_button_press_and_is_answered(world, double):
     assert [c.body["callback_query_id"] for c in answered] == ["4382bfdwdsb323b2d9"]
 
 
+def test_a_redelivered_callback_query_is_answered_once(world, double):
+    post_telegram(Client(), world, payload("telegram_start"))
+    for _ in range(3):  # Telegram retries an update it thinks we did not get
+        assert post_telegram(Client(), world, payload("telegram_callback_query")).status_code == 200
+    assert Message.objects.filter(direction="in", external_id="tg:10002").count() == 1
+    answered = double.calls("answerCallbackQuery")
+    assert [c.body["callback_query_id"] for c in answered] == ["4382bfdwdsb323b2d9"]
+
+
 def test_photo_and_document_arrive_as_media(world, double):
     post_telegram(Client(), world, payload("telegram_photo"))
     post_telegram(Client(), world, payload("telegram_document"))

@@ -1,5 +1,5 @@
 """Run the local Telegram / WhatsApp provider double for demos: point TELEGRAM_API_BASE and
-WHATSAPP_API_BASE (or a channel's config.api_base) at the printed URL."""
+WHATSAPP_API_BASE (deployment settings, never per channel) at the printed URL."""
 
 from __future__ import annotations
 
