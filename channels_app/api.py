@@ -168,7 +168,8 @@ class ConversationList(WorkspaceMixin, generics.ListAPIView):
         if params.get("until"):
             qs = qs.filter(started_at__lt=_parse_when("until", params["until"], end=True))
         if params.get("q", "").strip():
-            qs = qs.filter(services.search_filter(params["q"].strip()))
+            q = params["q"].strip()
+            qs = qs.filter(services.search_filter(q) | services.contact_filter(q))
         return qs.order_by("-last_message_at", "-started_at")
 
 

@@ -165,8 +165,9 @@ def conversation_summary(conversation: Any) -> dict[str, Any]:
         "assigned_at": conversation.assigned_at.isoformat() if conversation.assigned_at else None,
         "last_message_at": conversation.last_message_at.isoformat() if conversation.last_message_at else None,
         "channel": {"id": conversation.channel_id, "kind": conversation.channel.kind, "name": conversation.channel.name},
-        "contact": {"id": contact.pk, "name": contact.name or contact.external_id[:12], "phone": contact.phone,
-                    "email": contact.email},
+        # No name yet: empty (the inbox shows the e-mail or phone, else a translated "visitor"), never the
+        # channel's internal visitor id.
+        "contact": {"id": contact.pk, "name": contact.name, "phone": contact.phone, "email": contact.email},
         "ref": conversation.ref,
         "handoff": {k: v for k, v in (conversation.handoff or {}).items() if k != "variables"},
     }

@@ -428,8 +428,10 @@ def resolve(user: Any, conversation_id: Any, *, workspace_id: int | None = None)
         AssignmentEvent.objects.create(conversation=conversation, kind=AssignmentEvent.Kind.RESOLVED, actor=user,
                                        operator_id=previous_id, department_id=conversation.department_id)
         events.publish_conversation(conversation.pk, "closed", {"reason": "resolved"})
+        fresh = Conversation.objects.select_related("channel", "contact", "department").get(pk=conversation.pk)
         events.publish_inbox(conversation.workspace_id, "resolved", {
             "conversation_id": str(conversation.pk), "by": {"id": user.pk, "name": events.operator_display_name(user)},
+            "conversation": events.conversation_summary(fresh),
         })
         workspace_id = conversation.workspace_id
         if was_queued:
@@ -462,9 +464,12 @@ def return_to_bot(user: Any, conversation_id: Any, node_id: str | None, *,
         if was_live and previous_id is not None:
             events.publish_conversation(locked.pk, "operator_left", {"name": events.operator_display_name(
                 locked.assignee)})
-        events.publish_inbox(locked.workspace_id, "returned_to_bot", {
-            "conversation_id": str(locked.pk), "node_id": node_id, "by": {"id": user.pk, "name": name}})
         release_to_bot(locked.pk, node_id, user)
+        # After the release: the summary carries the mode the bot left it in (it may have ended already).
+        fresh = Conversation.objects.select_related("channel", "contact", "department").get(pk=locked.pk)
+        events.publish_inbox(locked.workspace_id, "returned_to_bot", {
+            "conversation_id": str(locked.pk), "node_id": node_id, "by": {"id": user.pk, "name": name},
+            "conversation": events.conversation_summary(fresh)})
         workspace_id = locked.workspace_id
         if was_queued:
             _after_queue_change(workspace_id, locked.department_id, assign=False)

@@ -237,6 +237,12 @@ def search_filter(q: str) -> Q:
     return Q(pk__in=Message.objects.filter(text__icontains=q).values("conversation_id"))
 
 
+def contact_filter(q: str) -> Q:
+    """Conversations of a contact whose name, e-mail or phone contains q (what the bot collected)."""
+    q = q.replace("\x00", "")
+    return Q(contact__name__icontains=q) | Q(contact__email__icontains=q) | Q(contact__phone__icontains=q)
+
+
 def create_department(workspace: Workspace, *, name: str, slug: str, business_hours_spec: dict | None = None,
                       out_of_hours_message: str = "", assignment: str = Department.Assignment.OFF,
                       operators: Any = ()) -> Department:

@@ -6,6 +6,7 @@ everything live happens over the inbox websocket.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,19 +101,21 @@ def widget_config(request: HttpRequest, key: str) -> JsonResponse:
     return response
 
 
+_TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}", re.S)
 # Node types worth returning a customer to: the steps that talk to or wait for the customer.
 RETURNABLE_NODE_TYPES = ("message", "buttons", "ask", "rating", "handoff", "end", "wait", "jump")
 
 
 def node_label(node: dict[str, Any]) -> str:
-    """A short human label for a node: its text or prompt, else its id."""
+    """A short human label for a node: its text or prompt, else "" (the inbox then names it by its kind; the
+    node id is internal and never shown to operators)."""
     data = node.get("data") if isinstance(node.get("data"), dict) else {}
     for key in ("prompt", "text", "message"):
         value = data.get(key)
         if isinstance(value, str) and value.strip():
-            text = " ".join(value.split())
+            text = " ".join(_TEMPLATE_TAG.sub("…", value).split())  # {{variables}} are the bot's, not people's
             return text if len(text) <= 60 else text[:57] + "…"
-    return str(node.get("id", ""))
+    return ""
 
 
 @login_required

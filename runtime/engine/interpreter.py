@@ -153,6 +153,8 @@ def _init_variables(run: _Run) -> None:
 def _assign(run: _Run, name: str, value: Any) -> None:
     run.st.variables[name] = value
     field = CONTACT_VARIABLES.get(name)
+    if field is None and value not in (None, ""):  # the scenario's variables naming the person (settings.contact_fields)
+        field = next((f for variable, f in run.sc.settings.contact_fields if variable == name), None)
     if field is not None:
         run.out.append(UpdateContact(((field, to_text(value)),)))
 

@@ -42,6 +42,9 @@ class Settings:
     department: str | None = None
     fallback_text: str = "Please choose one of the buttons."
     timezone: str = "UTC"
+    # variable → contact field (name | email | phone): storing into one of these variables names the person on
+    # the contact, so operators find them (`settings.contact_fields`; defaults: variables named name/email/phone).
+    contact_fields: tuple[tuple[str, str], ...] = (("name", "name"), ("email", "email"), ("phone", "phone"))
 
 
 # --- node types --------------------------------------------------------------------------------------

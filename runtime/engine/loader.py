@@ -314,7 +314,22 @@ def _settings(raw: Any) -> ir.Settings:
         department=op.get("department") or None,
         fallback_text=str(raw.get("fallback_text") or default_text(language, "fallback_text")),
         timezone=str(raw.get("timezone") or "UTC"),
+        contact_fields=_contact_fields(raw.get("contact_fields")),
     )
+
+
+CONTACT_FIELDS = ("name", "email", "phone")
+
+
+def _contact_fields(raw: Any) -> tuple[tuple[str, str], ...]:
+    """(variable, contact field) pairs: `settings.contact_fields` {field: variable} over the defaults (a variable
+    named like the field); an empty value turns that field off."""
+    chosen = {field: field for field in CONTACT_FIELDS}
+    if isinstance(raw, dict):
+        for field in CONTACT_FIELDS:
+            if field in raw:
+                chosen[field] = raw[field] if isinstance(raw[field], str) else ""
+    return tuple((variable, field) for field, variable in chosen.items() if variable)
 
 
 def _variables(raw: Any) -> dict[str, ir.Variable]:

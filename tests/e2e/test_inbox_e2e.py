@@ -116,7 +116,8 @@ def test_operator_claims_replies_and_returns_the_customer_to_the_rating(e2e_serv
             operator.get_by_role("button", name="Return to bot").click()
             dialog = operator.get_by_role("dialog", name="Return to bot")
             picker = dialog.get_by_test_id("return-node")
-            expect(picker.locator("option", has_text="[rating]")).to_have_count(1, timeout=10_000)
+            # Steps are named by kind and text, never by their id.
+            expect(picker.locator("option", has_text="Rating: How did we do?")).to_have_count(1, timeout=10_000)
             picker.select_option("rate")
             dialog.get_by_role("button", name="Return to bot").click()
             expect(dialog).to_be_hidden()

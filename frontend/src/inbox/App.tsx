@@ -3,8 +3,9 @@ import type { Bootstrap } from "../shared/bootstrap";
 import { LanguageSwitcher, useI18n, type T } from "../shared/i18n";
 import { askNotifications, chime, desktopNotify, notificationsAllowed, notificationsSupported, unlockAudio } from "./notify";
 import { InboxSocket, type Frame } from "./socket";
-import { initialState, reducer, type Canned, type Conv, type Department } from "./store";
+import { initialState, reducer, resyncFrames, type Canned, type Conv, type Department } from "./store";
 import { ChatView } from "./ChatView";
+import { History } from "./History";
 import { contactName, since } from "./util";
 import { BellIcon, ChatIcon } from "./icons";
 
@@ -35,6 +36,7 @@ export function App({ boot }: { boot: InboxBootstrap }) {
   const tRef = useRef(t); // the socket handler lives for the page; the language may change meanwhile
   tRef.current = t;
   const [deptFilter, setDeptFilter] = useState<string>("all");
+  const [view, setView] = useState<"chats" | "history">("chats");
   const [notifOk, setNotifOk] = useState(notificationsAllowed());
   const now = useNow(15000);
   const socketRef = useRef<InboxSocket | null>(null);
@@ -56,14 +58,14 @@ export function App({ boot }: { boot: InboxBootstrap }) {
       if (frame.type === "queued" && frame.conversation?.id && !s.queue[String(frame.conversation.id)]) {
         const conv = frame.conversation as Conv;
         chime();
-        desktopNotify(t("inbox.newChat"), t("inbox.newChatBody", { name: contactName(conv), department: conv.department || "—" }), () =>
+        desktopNotify(t("inbox.newChat"), t("inbox.newChatBody", { name: contactName(conv, t), department: conv.department || "—" }), () =>
           select(String(conv.id)),
         );
       }
       if (frame.type === "claimed" && frame.auto && frame.operator?.id === s.me) {
         const conv = frame.conversation as Conv | undefined;
         chime();
-        desktopNotify(t("inbox.assigned"), contactName(conv), () => select(String(frame.conversation_id)));
+        desktopNotify(t("inbox.assigned"), contactName(conv, t), () => select(String(frame.conversation_id)));
       }
       if (frame.type === "message" && frame.message?.sender === "customer" && document.hidden) chime();
       dispatch({ kind: "frame", frame, visible: !document.hidden });
@@ -75,14 +77,23 @@ export function App({ boot }: { boot: InboxBootstrap }) {
       if (status === "online" && wasOffline) {
         wasOffline = false;
         // The snapshot comes by itself; re-open the chat on screen to replay what we missed.
-        const active = stateRef.current.activeId;
-        if (active) socket.send({ type: "open", conversation_id: active });
+        for (const frame of resyncFrames(stateRef.current)) socket.send(frame);
       }
     });
     socketRef.current = socket;
     socket.start();
     return () => socket.stop();
   }, []);
+
+  // The chat on screen changed on the server in ways frames do not carry (variables, rating, the mode the bot
+  // left it in, after a return to the bot or a resolve): read it afresh, once things settle.
+  const activeStale = state.activeId ? !!state.details[state.activeId]?.stale : false;
+  useEffect(() => {
+    const id = state.activeId;
+    if (!activeStale || !id) return;
+    const timer = window.setTimeout(() => send({ type: "open", conversation_id: id }), 300);
+    return () => window.clearTimeout(timer);
+  }, [activeStale, state.activeId, send]);
 
   // Typing indicators expire on their own if the "off" frame was lost.
   useEffect(() => {
@@ -146,6 +157,14 @@ export function App({ boot }: { boot: InboxBootstrap }) {
           <span className="ib-ws">{boot.workspace_name || boot.workspace}</span>
         </div>
         <ConnectionBadge status={state.status} t={t} />
+        <nav className="ib-views" role="tablist" aria-label={t("inbox.title")}>
+          <button type="button" role="tab" aria-selected={view === "chats"} className={view === "chats" ? "on" : ""} onClick={() => setView("chats")}>
+            {t("inbox.chats")}
+          </button>
+          <button type="button" role="tab" aria-selected={view === "history"} className={view === "history" ? "on" : ""} onClick={() => setView("history")}>
+            {t("inbox.history")}
+          </button>
+        </nav>
         <div className="ib-top-right">
           {notificationsSupported() && !notifOk && (
             <button type="button" className="ib-btn ib-btn-ghost" onClick={async () => setNotifOk(await askNotifications())}>
@@ -188,6 +207,9 @@ export function App({ boot }: { boot: InboxBootstrap }) {
           </button>
         </div>
       )}
+      {view === "history" ? (
+        <History workspace={boot.workspace} departments={state.departments} deptName={deptName} />
+      ) : (
       <div className="ib-main">
         <aside className="ib-side" aria-label={t("inbox.queue")}>
           <section className="ib-section" data-testid="queue">
@@ -217,10 +239,10 @@ export function App({ boot }: { boot: InboxBootstrap }) {
                 <li key={c.id} className={`ib-item ${state.activeId === c.id ? "active" : ""}`} data-conversation={c.id}>
                   <button type="button" className="ib-item-main" onClick={() => select(c.id)}>
                     <span className="ib-avatar" aria-hidden="true">
-                      {contactName(c).charAt(0).toUpperCase()}
+                      {contactName(c, t).charAt(0).toUpperCase()}
                     </span>
                     <span className="ib-item-text">
-                      <span className="ib-item-name">{contactName(c)}</span>
+                      <span className="ib-item-name">{contactName(c, t)}</span>
                       <span className="ib-item-sub">
                         <span className="ib-chip">{deptName(c.department)}</span> {t("inbox.waiting", { time: since(c.queued_at, now) })}
                       </span>
@@ -244,10 +266,10 @@ export function App({ boot }: { boot: InboxBootstrap }) {
                 <li key={c.id} className={`ib-item ${state.activeId === c.id ? "active" : ""}`} data-conversation={c.id}>
                   <button type="button" className="ib-item-main" onClick={() => select(c.id)}>
                     <span className="ib-avatar ib-avatar-live" aria-hidden="true">
-                      {contactName(c).charAt(0).toUpperCase()}
+                      {contactName(c, t).charAt(0).toUpperCase()}
                     </span>
                     <span className="ib-item-text">
-                      <span className="ib-item-name">{contactName(c)}</span>
+                      <span className="ib-item-name">{contactName(c, t)}</span>
                       <span className="ib-item-sub">
                         <span className="ib-chip">{deptName(c.department)}</span> {c.channel?.name}
                       </span>
@@ -304,6 +326,7 @@ export function App({ boot }: { boot: InboxBootstrap }) {
           </main>
         )}
       </div>
+      )}
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { api } from "../shared/api";
 import { useI18n, type T } from "../shared/i18n";
 import type { Frame } from "./socket";
 import { isNote, type Canned, type Conv, type Department, type Detail, type Msg, type NodeRef, type Operator } from "./store";
-import { contactName, since } from "./util";
+import { contactName, nodeTitle, reasonText, since } from "./util";
 import { ClipIcon, LockIcon } from "./icons";
 
 interface Props {
@@ -46,7 +46,16 @@ function safeUrl(url?: string): string | null {
   }
 }
 
-function MessageItem({ m, t }: { m: Msg; t: T }) {
+/** Events the server records as system messages, in the operator's language (other system texts as stored). */
+function systemText(m: Msg, t: T): string {
+  const p = m.payload || {};
+  if (p.event === "operator_joined" && p.operator) return t("inbox.sys.joined", { name: String(p.operator) });
+  if (p.event === "resolved") return t("inbox.sys.resolved");
+  if (p.event === "queue_position" && p.position) return t("inbox.sys.queuePosition", { n: Number(p.position) });
+  return m.text;
+}
+
+export function MessageItem({ m, t }: { m: Msg; t: T }) {
   const note = isNote(m);
   const kind = note ? "note" : m.sender;
   const operatorName = m.operator_name || m.operator;
@@ -60,7 +69,7 @@ function MessageItem({ m, t }: { m: Msg; t: T }) {
   if (kind === "system") {
     return (
       <li className="ib-msg ib-msg-system" data-seq={m.seq} data-sender="system">
-        <span>{m.text}</span>
+        <span>{systemText(m, t)}</span>
       </li>
     );
   }
@@ -215,15 +224,15 @@ export function ChatView(props: Props) {
   };
 
   const handoff = conv.handoff || {};
-  const reason = handoff.reason ? t(`inbox.reason.${handoff.reason}`) : "—";
+  const reason = reasonText(t, handoff.reason);
   const handoffNode = handoff.node_id ? detail?.nodes.find((n) => n.id === handoff.node_id) : undefined;
 
   return (
     <>
-      <main className="ib-chat" aria-label={contactName(conv)}>
+      <main className="ib-chat" aria-label={contactName(conv, t)}>
         <div className="ib-chat-head">
           <div>
-            <h1>{contactName(conv)}</h1>
+            <h1>{contactName(conv, t)}</h1>
             <div className="ib-chat-meta">
               <span className={`ib-mode ib-mode-${conv.mode}`}>{t(`inbox.mode.${conv.mode}`)}</span>
               <span className="ib-chip">{props.deptName(conv.department)}</span>
@@ -306,7 +315,7 @@ export function ChatView(props: Props) {
         <h2>{t("inbox.contact")}</h2>
         <dl>
           <dt>{t("inbox.contact")}</dt>
-          <dd>{contactName(conv)}</dd>
+          <dd>{contactName(conv, t)}</dd>
           {conv.contact?.phone && (
             <>
               <dt>☎</dt>
@@ -330,14 +339,7 @@ export function ChatView(props: Props) {
           <dd>{reason}</dd>
           <dt>{t("inbox.node")}</dt>
           <dd>
-            {handoff.node_id ? (
-              <>
-                {handoffNode?.label && handoffNode.label !== handoff.node_id && <span className="ib-node-label">{handoffNode.label}</span>}
-                <code>{handoff.node_id}</code>
-              </>
-            ) : (
-              "—"
-            )}
+            {handoff.node_id ? <span className="ib-node-label">{nodeTitle(t, handoffNode)}</span> : "—"}
           </dd>
           {handoff.note && (
             <>
@@ -503,8 +505,7 @@ function ReturnDialog({
           <select value={choice} onChange={(e) => setChoice(e.target.value)} data-testid="return-node">
             {nodes.map((n) => (
               <option key={n.id} value={n.id}>
-                {n.type ? `[${n.type}] ` : ""}
-                {n.label && n.label !== n.id ? `${n.label} (${n.id})` : n.id}
+                {nodeTitle(t, n)}
               </option>
             ))}
           </select>

@@ -42,6 +42,9 @@ export interface Detail {
   messages: Msg[];
   variables: Record<string, unknown>;
   nodes: NodeRef[];
+  // Set when something changed on the server that frames do not carry (variables, rating, the mode the bot
+  // left the chat in): the app re-opens the chat to read it afresh.
+  stale?: boolean;
 }
 
 export interface Operator {
@@ -240,9 +243,12 @@ function applyFrame(state: State, f: Frame, visible: boolean): State {
     case "resolved":
     case "returned_to_bot": {
       const id = String(f.conversation_id || f.conversation?.id);
-      const mode = f.type === "resolved" ? "closed" : "bot";
+      // The event carries the conversation as it is now (the bot may already have handed off or ended again).
+      const mode = f.conversation?.mode || (f.type === "resolved" ? "closed" : "bot");
       let s: State = { ...state, queue: without(state.queue, id), mine: without(state.mine, id), unread: without(state.unread, id) };
-      if (s.details[id]) s = { ...s, details: { ...s.details, [id]: { ...s.details[id], conv: { ...s.details[id].conv, mode } } } };
+      if (f.conversation) s = upsertConv(s, { ...f.conversation, id, mode });
+      const d = s.details[id];
+      if (d) s = { ...s, details: { ...s.details, [id]: { ...d, conv: { ...d.conv, mode }, stale: true } } };
       return s;
     }
     case "presence": {
@@ -261,7 +267,9 @@ function applyFrame(state: State, f: Frame, visible: boolean): State {
       const d = state.details[id];
       if (d) {
         const had = d.messages.some((x) => x.seq === m.seq);
-        s = { ...s, details: { ...s.details, [id]: { ...d, messages: mergeMessages(d.messages, [m]) } } };
+        // With the bot again (or closed by it), each turn may change variables, the rating and the mode.
+        const stale = d.stale || (!had && d.conv.mode !== "live" && d.conv.mode !== "queued");
+        s = { ...s, details: { ...s.details, [id]: { ...d, messages: mergeMessages(d.messages, [m]), stale } } };
         if (had) return s;
       }
       const patch = (rec: Record<string, Conv>) =>
@@ -281,10 +289,19 @@ function applyFrame(state: State, f: Frame, visible: boolean): State {
     case "ack":
       return f.action === "set_presence" && typeof f.presence === "string" ? { ...state, presence: f.presence } : state;
     case "error":
+      // `unavailable`: live updates are down; the socket is closed (4503) and the badge says "reconnecting".
+      if (f.code === "unavailable") return state;
       return { ...state, error: String(f.message || f.code || "error"), pendingClaim: null };
     default:
       return state;
   }
+}
+
+/** What to ask for after a reconnect (also after a 4503 close: live updates were interrupted): the server sends
+ * a fresh snapshot by itself; the chat on screen is re-opened so its transcript is replayed from the database
+ * (merged by seq, so nothing is doubled). Other chats are re-read when they are opened. */
+export function resyncFrames(state: State): Frame[] {
+  return state.activeId ? [{ type: "open", conversation_id: state.activeId }] : [];
 }
 
 export function reducer(state: State, action: Action): State {

@@ -1,7 +1,26 @@
-import type { Conv } from "./store";
+import type { T } from "../shared/i18n";
+import type { Conv, NodeRef } from "./store";
 
-export function contactName(conv: Conv | undefined): string {
-  return conv?.contact?.name || conv?.contact?.email || conv?.contact?.phone || "#" + (conv?.id || "").slice(0, 6);
+/** Who the operator talks to: the name, e-mail or phone the bot collected, else a translated "Visitor"
+ * (never the channel's internal visitor id). */
+export function contactName(conv: Conv | undefined, t: T): string {
+  return conv?.contact?.name || conv?.contact?.email || conv?.contact?.phone || t("inbox.visitor");
+}
+
+/** Why the bot handed off, in the operator's language; an unknown reason gets a generic text, never a key. */
+export function reasonText(t: T, reason: string | null | undefined): string {
+  if (!reason) return "—";
+  const key = `inbox.reason.${reason}`;
+  const text = t(key);
+  return text === key ? t("inbox.reason.other") : text;
+}
+
+/** A scenario step as people know it: its kind and its text (the node id stays internal). */
+export function nodeTitle(t: T, node: NodeRef | undefined): string {
+  if (!node) return t("inbox.nodeType.other");
+  const key = `inbox.nodeType.${node.type || "other"}`;
+  const kind = t(key) === key ? t("inbox.nodeType.other") : t(key);
+  return node.label ? `${kind}: ${node.label}` : kind;
 }
 
 /** "42s", "5m", "2h 10m", "3d" since an ISO time. */

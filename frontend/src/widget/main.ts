@@ -147,7 +147,7 @@ function boot(script: HTMLScriptElement): void {
 
   // State
   const seen = new Set<number>();
-  const pending: { id: string; text: string; el: HTMLElement }[] = [];
+  const pending: { id: string; text: string; el: HTMLElement; keep?: boolean }[] = [];
   let unread = 0;
   let lastButtons: HTMLElement | null = null;
   let typingTimer = 0;
@@ -220,7 +220,9 @@ function boot(script: HTMLScriptElement): void {
     const id = cid();
     const el = bubble("customer", b.label);
     el.classList.add("pending");
-    pending.push({ id, text: b.label, el });
+    // The footer's "call operator" keeps the label the visitor clicked (in their language); the server
+    // stores the scenario's label for the transcript.
+    pending.push({ id, text: b.label, el, keep: b.id === OPERATOR });
     conn.send({ type: "button", button_id: b.id, client_id: id });
   }
 
@@ -254,7 +256,7 @@ function boot(script: HTMLScriptElement): void {
       if (i >= 0) {
         const p = pending.splice(i, 1)[0];
         p.el.classList.remove("pending");
-        if (text && p.text !== text) p.el.textContent = text;
+        if (text && p.text !== text && !p.keep) p.el.textContent = text;
         return;
       }
     }
