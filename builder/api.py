@@ -8,13 +8,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from builder import serializers as s
-from builder import services
+from builder import services, throttle
 from builder.models import Membership, Scenario
 from builder.permissions import get_membership, get_scenario, member_for_request, scenarios_for
 from builder.scenario_templates import catalogue, check_language, create_from_template
@@ -46,9 +47,17 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.TokenRequestSerializer, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}, 400: s.ErrorsSerializer})
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}, 400: s.ErrorsSerializer, 429: s.ErrorsSerializer})
     def post(self, request: Request) -> Response:
-        data = _valid(AuthTokenSerializer, request.data, context={"request": request})
+        try:
+            data = _valid(AuthTokenSerializer, request.data, context={"request": request})
+        except ValidationError:
+            # Locked out (builder.throttle, counted by the auth backend): HTTP 429 with Retry-After.
+            username = request.data.get("username") if isinstance(request.data, dict) else None
+            wait = throttle.login_locked_for(str(username or ""), throttle.client_ip(request))
+            if wait:
+                raise Throttled(wait=wait, detail=throttle.login_wait_message(wait)) from None
+            raise
         token, _ = Token.objects.get_or_create(user=data["user"])
         return Response({"token": token.key})
 

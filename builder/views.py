@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -187,3 +188,22 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
         entry="src/editor/main.tsx",
         bootstrap=bootstrap_data(request, membership, page="settings"),
     )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; a locked-out account or address (builder.throttle) gets HTTP 429, a Retry-After
+    header and a message saying how long to wait."""
+
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        from builder import throttle
+
+        wait = throttle.login_locked_for(str(self.request.POST.get("username") or ""),
+                                         throttle.client_ip(self.request))
+        if not wait:
+            return super().form_invalid(form)
+        message = throttle.login_wait_message(wait, get_language_from_request(self.request))
+        response = self.render_to_response(self.get_context_data(form=form, throttled=message), status=429)
+        response["Retry-After"] = str(wait)
+        return response

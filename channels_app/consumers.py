@@ -54,6 +54,13 @@ def _query(scope: dict[str, Any]) -> dict[str, str]:
     return {k: v[0] for k, v in raw.items() if v}
 
 
+def _client_ip(scope: dict[str, Any]) -> str | None:
+    """The peer address the server saw. Behind a reverse proxy that is the proxy's: run daphne with
+    --proxy-headers (or a proxy-headers middleware) so the scope carries the visitor's address."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
@@ -179,7 +186,7 @@ class WidgetConsumer(FrameConsumer):
         # Few database calls per handshake (each waits its turn in the pool behind bot turns under load):
         # one before accept, one to start a new visitor's conversation, one for the opening frames.
         shake = await call(widget.handshake, key, _header(self.scope, b"origin"), params.get("token"),
-                           _header(self.scope, b"host"), _pool=_handshake_pool)
+                           _header(self.scope, b"host"), client_ip=_client_ip(self.scope), _pool=_handshake_pool)
         if shake.refused is not None:
             # A page not allowed to embed this chat: a refusal before accept reaches the browser as a bare 403,
             # so accept, say why (the widget logs it for the site owner) and close for good.
@@ -205,7 +212,7 @@ class WidgetConsumer(FrameConsumer):
                 visitor_id, conversation_id = shake.visitor_id, shake.conversation_id
         except ActionError as exc:
             await self.send_error(exc.code, exc.message)
-            await self.close(code=CLOSE_BAD_SESSION)
+            await self.close(code=CLOSE_ABUSE if exc.code == "rate_limited" else CLOSE_BAD_SESSION)
             return
         self.visitor_id = visitor_id
         self.conversation_id = str(conversation_id)
@@ -231,17 +238,27 @@ class WidgetConsumer(FrameConsumer):
 
     async def _follow(self, conversation_id: str) -> None:
         """The customer wrote after their conversation closed and the pipeline opened a new one: move this
-        socket to it (new session frame, replay from its start)."""
+        socket to it (new session frame, replay from its start).
+
+        Only to a conversation of this socket's own visitor: opening_frames refuses any other (`forbidden`) and
+        the socket stays where it was. Layer events are dispatched one at a time after this handler returns, so
+        joining the group before that check lets nothing of a refused conversation through."""
         if conversation_id == self.conversation_id:
             return
+        new = events.conversation_group(conversation_id)
+        await self._join(new)  # before the replay read: what commits in between arrives live (deduped by seq)
+        try:
+            frames = await call(widget.opening_frames, self.web_channel, self.visitor_id, conversation_id, 0)
+        except BaseException:
+            self._groups.discard(new)
+            await self.channel_layer.group_discard(new, self.channel_name)
+            raise
         old = events.conversation_group(self.conversation_id)
         self._groups.discard(old)
         await self.channel_layer.group_discard(old, self.channel_name)
         self.conversation_id = conversation_id
         self._sent_seq = 0
-        await self._join(events.conversation_group(conversation_id))
-        await self._send_opening(await call(widget.opening_frames, self.web_channel, self.visitor_id,
-                                            conversation_id, 0))
+        await self._send_opening(frames)
 
     # client frames
     async def on_message(self, content: dict[str, Any]) -> None:

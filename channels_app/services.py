@@ -89,11 +89,14 @@ def snapshot(user: Any, workspace_id: int) -> dict[str, Any]:
     }
 
 
-def _existing(conversation_id: Any, user: Any, client_id: str | None) -> Message | None:
-    """A re-sent frame (same client_id) is acknowledged without storing a second copy."""
+def _existing(conversation_id: Any, user: Any, client_id: str | None, direction: str = "out") -> Message | None:
+    """A re-sent frame (same client_id) is acknowledged without storing a second copy.
+
+    The client id is the operator's retry key, so it only ever matches this operator's own message of the same
+    kind in this conversation (a note never stands in for a reply)."""
     if not client_id:
         return None
-    return Message.objects.filter(conversation_id=conversation_id, sender_user_id=user.pk,
+    return Message.objects.filter(conversation_id=conversation_id, sender_user_id=user.pk, direction=direction,
                                   payload__client_id=client_id).first()
 
 
@@ -146,7 +149,7 @@ def note(user: Any, conversation_id: Any, text: Any, client_id: Any = None, *,
     get_conversation(user, conversation_id, workspace_id=workspace_id)
     with transaction.atomic():
         conversation = get_conversation(user, conversation_id, lock=True, workspace_id=workspace_id)
-        existing = _existing(conversation.pk, user, client_id)
+        existing = _existing(conversation.pk, user, client_id, Message.Direction.INTERNAL)
         if existing is not None:
             return existing
         payload = {"note": True, **({"client_id": client_id} if client_id else {})}

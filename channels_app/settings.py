@@ -170,6 +170,16 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache: throttles (builder/throttle.py). Redis when REDIS_URL is set, shared by every process; otherwise local
+# memory, which counts per process (right for the embedded single-process default only).
+if REDIS_URL:
+    # Short socket timeouts: an unreachable Redis makes the throttles fail open at once instead of hanging.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "botflow",
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "botflow"}}
+
 # --- Tasks (timers, outbound retries, broadcasts) ---------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -179,6 +189,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
+# Every password check (login page, admin, POST /api/auth/token/) is throttled: this many failures per account,
+# or per client address, within LOGIN_LOCKOUT_SECONDS lock that account / address out for LOGIN_LOCKOUT_SECONDS.
+AUTHENTICATION_BACKENDS = ["builder.auth_backends.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 20, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
@@ -238,6 +254,11 @@ IMPORT_MAX_NODES = env_int("IMPORT_MAX_NODES", 10_000, minimum=1)
 ENGINE_MAX_TRANSITIONS = env_int("ENGINE_MAX_TRANSITIONS", 100, minimum=1)
 INBOUND_MAX_CHARS = env_int("INBOUND_MAX_CHARS", 4096, minimum=1)
 INBOUND_RATE_PER_MINUTE = env_int("INBOUND_RATE_PER_MINUTE", 30, minimum=1)
+# Widget abuse limits (shared across processes through the cache): sockets without a valid resume token may start
+# this many conversations per client address per minute; a visitor may send this many messages and button presses
+# per minute over all their sockets and reconnects (beyond it: an error frame, nothing stored).
+WIDGET_NEW_CONVERSATIONS_PER_IP_PER_MINUTE = env_int("WIDGET_NEW_CONVERSATIONS_PER_IP_PER_MINUTE", 30, minimum=1)
+WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 60, minimum=1)
 HTTP_NODE_MAX_RESPONSE_BYTES = env_int("HTTP_NODE_MAX_RESPONSE_BYTES", 1024 * 1024, minimum=1024)
 # Scenario HTTP nodes may not reach private/loopback addresses unless this is on (tests, intranets).
 HTTP_NODE_ALLOW_PRIVATE = env_bool("HTTP_NODE_ALLOW_PRIVATE", default=False)

@@ -69,7 +69,8 @@ def without_nul(inbound: InboundMessage) -> InboundMessage:
     """PostgreSQL text columns cannot hold NUL (U+0000), and any provider or widget may send one: drop it."""
     changed = {
         name: value.replace("\x00", "")
-        for name in ("text", "contact_external_id", "contact_name", "contact_phone", "external_id", "button_id", "ref")
+        for name in ("text", "contact_external_id", "contact_name", "contact_phone", "external_id", "button_id", "ref",
+                     "client_id")
         if isinstance(value := getattr(inbound, name), str) and "\x00" in value
     }
     return replace(inbound, **changed) if changed else inbound
@@ -87,10 +88,13 @@ def receive(inbound: InboundMessage, *, new_contact: bool = False) -> ReceiveRes
     except IntegrityError:
         # The unique (channel, direction, external_id) constraint: a redelivery, possibly concurrent. The
         # whole turn (contact, conversation, message) was rolled back to the savepoint; nothing was touched.
+        # Only the same contact's original counts: an id that names someone else's message is never an answer
+        # (the caller would move the customer's socket into that conversation).
         if inbound.external_id:
             original = (
                 Message.objects.filter(channel_id=inbound.channel_id, direction=Message.Direction.IN,
-                                       external_id=inbound.external_id)
+                                       external_id=inbound.external_id,
+                                       conversation__contact__external_id=inbound.contact_external_id)
                 .values_list("conversation_id", flat=True)
                 .first()
             )
@@ -130,6 +134,8 @@ def _receive(inbound: InboundMessage, new_contact: bool = False) -> ReceiveResul
             text = text or _pressed_label(conversation, node_id, inbound.button_id)
         if inbound.media:
             payload["media"] = inbound.media
+        if inbound.client_id:
+            payload["client_id"] = inbound.client_id
         # Inserted with the bot's replies in one statement at the end of the turn. A redelivery meets the
         # dedupe constraint there and the whole turn rolls back (see receive): it has written nothing else,
         # since every effect of a turn is a row in this transaction or an event sent after it commits.

@@ -8,6 +8,7 @@ message after it from the database, so a dropped connection or a server restart 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.http.request import validate_host
 
+from builder import throttle
 from channels_app.errors import ActionError
 from runtime.connectors.base import InboundMessage
 from runtime.models import Channel, Conversation, Message
@@ -31,6 +33,16 @@ REF_MAX = 128
 
 def new_visitor_id() -> str:
     return "v_" + secrets.token_urlsafe(16)
+
+
+def dedupe_key(visitor_id: str, client_id: str) -> str:
+    """The stored external id of a visitor's message: their client id namespaced by the visitor.
+
+    The client id is the browser's retry key (any value it likes, so two visitors may pick the same one), never
+    an identity: a re-sent frame of the same visitor is stored once, another visitor's equal id is a new message.
+    Hashed to a fixed length (visitor id + a 128-character client id would not fit the column)."""
+    raw = f"{visitor_id}\n{client_id}".encode("utf-8", "surrogatepass")
+    return "w:" + hashlib.sha256(raw).hexdigest()[:40]
 
 
 def widget_channel(key: str) -> Channel | None:
@@ -129,13 +141,24 @@ class Handshake:
     error: ActionError | None = None  # a token that cannot be resumed: told after accept, then closed
 
 
-def handshake(key: str, origin: str | None, token: str | None, host: str | None = None) -> Handshake:
+NEW_CONVERSATION_WINDOW = 60
+MESSAGE_WINDOW = 60
+
+
+def handshake(key: str, origin: str | None, token: str | None, host: str | None = None,
+              client_ip: str | None = None) -> Handshake:
     channel = widget_channel(key)
     if channel is None:
         return Handshake(channel=None)
     if not origin_allowed(channel, origin, host):
         return Handshake(channel=None, refused=refusal_message(channel, origin))
     if not token:
+        # This socket would start a new conversation: at most so many per client address and minute, counted
+        # across processes (builder.throttle), so opening and closing sockets cannot flood the database.
+        if throttle.over_limit("widget-new", client_ip or "unknown",
+                               settings.WIDGET_NEW_CONVERSATIONS_PER_IP_PER_MINUTE, NEW_CONVERSATION_WINDOW):
+            return Handshake(channel=channel, error=ActionError(
+                "rate_limited", "Too many new chats from your network. Please wait a minute and try again."))
         return Handshake(channel=channel)
     try:
         visitor_id, conversation_id = read_token(channel, token)
@@ -164,8 +187,14 @@ def start_session(channel: Channel, ref: str = "") -> dict[str, Any]:
 
 def opening_frames(channel: Channel, visitor_id: str, conversation_id: Any, last_seq: int) -> list[dict[str, Any]]:
     """Everything a socket sends once it has joined the conversation's group, read in one database call: the
-    `session` frame, the replay after `last_seq`, and the `queue` frame when the customer is waiting."""
-    conversation = Conversation.objects.select_related("assignee", "department").get(pk=conversation_id)
+    `session` frame, the replay after `last_seq`, and the `queue` frame when the customer is waiting.
+
+    Only a conversation of this visitor on this channel: anything else is `forbidden` (the caller leaves the
+    group it joined), so no code path can hand a socket someone else's transcript."""
+    conversation = (Conversation.objects.select_related("assignee", "department")
+                    .filter(pk=conversation_id, channel_id=channel.pk, contact__external_id=visitor_id).first())
+    if conversation is None:
+        raise ActionError("forbidden", "This conversation belongs to another visitor.")
     frames = [session_info(channel, visitor_id, conversation_id, conversation),
               *messages_after(conversation_id, last_seq)]
     if conversation.mode == Conversation.Mode.QUEUED:
@@ -235,16 +264,21 @@ def customer_input(channel_id: int, visitor_id: str, *, client_id: Any, text: An
     conversation was closed and the workspace reopens into the bot."""
     if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX):
         raise ActionError("invalid", f"client_id must be a string of 1..{CLIENT_ID_MAX} characters")
+    # A visitor's budget, shared by all their sockets and kept across reconnects (the socket's own token bucket
+    # starts afresh with every connection): beyond it nothing is stored and the frame gets an error.
+    if throttle.over_limit("widget-messages", f"{channel_id}:{visitor_id}", settings.WIDGET_MESSAGES_PER_MINUTE,
+                           MESSAGE_WINDOW):
+        raise ActionError("rate_limited", "You are sending messages too quickly. Please wait a moment.")
+    ids = {"channel_id": channel_id, "contact_external_id": visitor_id, "client_id": client_id,
+           "external_id": dedupe_key(visitor_id, client_id) if client_id is not None else None}
     if button_id is not None:
         if not isinstance(button_id, str) or not 0 < len(button_id) <= BUTTON_ID_MAX:
             raise ActionError("invalid", "button_id must be a short string")
-        inbound = InboundMessage(channel_id=channel_id, external_id=client_id, contact_external_id=visitor_id,
-                                 button_id=button_id)
+        inbound = InboundMessage(**ids, button_id=button_id)
     else:
         if not isinstance(text, str) or not text.strip():
             raise ActionError("invalid", "text must be a non-empty string")
-        inbound = InboundMessage(channel_id=channel_id, external_id=client_id, contact_external_id=visitor_id,
-                                 text=text)
+        inbound = InboundMessage(**ids, text=text)
     return str(_receive(inbound).conversation_id)
 
 

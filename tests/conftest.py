@@ -19,3 +19,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
         name = os.path.join(tempfile.gettempdir(), f"botflow-test-{os.getpid()}.sqlite3")
         db.setdefault("TEST", {})["NAME"] = name
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles(settings):
+    """Each test starts with no throttle counts (builder.throttle): a key prefix of its own in the cache, so
+    counts neither leak between tests nor need a flush of a shared Redis. The limits themselves stay on."""
+    import uuid
+
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}}

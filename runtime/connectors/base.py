@@ -10,8 +10,10 @@ from typing import Any, Protocol
 class InboundMessage:
     """One customer action on a channel, normalised.
 
-    `external_id` is the provider's message/update id (or the widget's client message id) and makes
-    redelivery idempotent: (channel, external_id) is processed once.
+    `external_id` is the provider's message/update id and makes redelivery idempotent: (channel, external_id) is
+    processed once. A provider's id is unique on its channel; a key a client chooses (the widget's client id)
+    is not, so the widget stores it namespaced by the visitor (runtime.widget.dedupe_key) and passes the
+    client's own value in `client_id`, kept on the message only to echo it back.
     """
 
     channel_id: int
@@ -24,6 +26,7 @@ class InboundMessage:
     contact_name: str = ""
     contact_phone: str = ""
     is_start: bool = False  # the customer opened the chat (widget connect, /start) without saying anything else
+    client_id: str | None = None  # the widget's retry key as the browser sent it (echoed in message frames)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -39,6 +39,10 @@ def server_env(database_url: str, redis_url: str) -> dict[str, str]:
         "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "INBOUND_RATE_PER_MINUTE": "100000",
+        # Every simulated visitor connects from 127.0.0.1 and chats far faster than a person: raise the widget's
+        # per-address and per-visitor throttles (README "What is throttled") for the load, not off.
+        "WIDGET_NEW_CONVERSATIONS_PER_IP_PER_MINUTE": "10000000",
+        "WIDGET_MESSAGES_PER_MINUTE": "100000",
         "LOG_LEVEL": "WARNING",
     }
 

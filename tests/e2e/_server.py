@@ -176,6 +176,8 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "E2E_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
         "E2E_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "PYTHONUNBUFFERED": "1",
+        # Every browser of the session connects from 127.0.0.1: room for all their new widget chats in a minute.
+        "WIDGET_NEW_CONVERSATIONS_PER_IP_PER_MINUTE": "1000",
     })
     pg = _postgres_database(env.get("DATABASE_URL", ""))
     if pg:

@@ -11,10 +11,12 @@ const en = {
   wait: (m: number) => (m < 1 ? "an operator will answer in under a minute" : `expected wait ~${m} min`),
   typing: "Operator is typing…",
   reconnecting: "Connection lost. Reconnecting…",
+  unavailable: "This chat is not available on this site",
   file: "Download file",
   unread: (n: number) => `${n} unread`,
   messages: "Messages",
   error: "Something went wrong",
+  rateLimited: "Too many messages or new chats in a short time. Please wait a moment and try again.",
 };
 
 export type Strings = typeof en;
@@ -30,10 +32,12 @@ const ru: Strings = {
   wait: (m) => (m < 1 ? "оператор ответит меньше чем через минуту" : `ожидание ~${m} мин`),
   typing: "Оператор печатает…",
   reconnecting: "Нет связи. Переподключаемся…",
+  unavailable: "Этот чат недоступен на этом сайте",
   file: "Скачать файл",
   unread: (n) => `Непрочитанных: ${n}`,
   messages: "Сообщения",
   error: "Что-то пошло не так",
+  rateLimited: "Слишком много сообщений или новых чатов за короткое время. Подождите немного и попробуйте снова.",
 };
 
 export function pickStrings(lang: string | undefined): Strings {
