@@ -6,6 +6,8 @@ and the default thread-sensitive mode would serialise every ORM call of the proc
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import time
@@ -15,10 +17,14 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 
 from channels_app import events, presence, queue, services
+from channels_app import layer as channel_layer
 from channels_app.errors import ActionError
 from runtime import widget
 
@@ -28,6 +34,8 @@ log = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_SESSION = 4401
 CLOSE_ABUSE = 4429
+# The channel layer failed (live events may be lost) or is down: reconnect (with backoff) and be replayed.
+CLOSE_LAYER_UNAVAILABLE = channel_layer.CLOSE_LAYER_UNAVAILABLE
 
 
 # Service calls spend most of their time waiting on the database, so they get their own pool, larger than the
@@ -79,6 +87,30 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
     # frame type → handler method name
     actions: dict[str, str] = {}
 
+    # Layer-outage state (channel_layer.health): handlers being run, a resync asked for, accepted / closed.
+    _busy = 0
+    _resync_reason: str | None = None
+    _accepted = False
+    _closed = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # channels' AsyncConsumer.__call__, except that a layer that cannot subscribe the socket (Redis down)
+        # answers `error` `unavailable` + close 4503 instead of failing the handshake with an HTTP 500.
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources = [receive]
+        if self.channel_layer is not None:
+            try:
+                self.channel_name = await self.channel_layer.new_channel()
+            except Exception as exc:
+                channel_layer.health.failed("subscribe", exc)
+                await channel_layer.refuse_unavailable(receive, send)
+                return
+            sources.append(functools.partial(self.channel_layer.receive, self.channel_name))
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels (≥ 4.2) hops to the process's one thread-sensitive thread before every message to close
         # stale connections for the async ORM. These consumers never touch the ORM on the loop: every database
@@ -87,9 +119,42 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if self._closed and message["type"] != "websocket.disconnect":
+            return  # closed by the server: nothing more can be sent on it
+        self._busy += 1
+        try:
+            await handler(message)
+        finally:
+            self._busy -= 1
+        if self._resync_reason is not None and not self._busy:
+            await self._close_for_resync()
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        self._accepted = True
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        self._closed = True
+        await super().close(code, reason)
+
+    async def request_resync(self, reason: str) -> None:
+        """This socket may have missed layer events: close it with 4503 so the client reconnects and is replayed
+        from the database. Never in the middle of a handler (its frames would be cut off): then right after it."""
+        if self._resync_reason is None:
+            self._resync_reason = reason
+        if not self._busy:
+            await self._close_for_resync()
+
+    async def _close_for_resync(self) -> None:
+        if self._accepted and not self._closed:
+            await self.close(code=CLOSE_LAYER_UNAVAILABLE, reason=self._resync_reason)
+
+    async def layer_resync(self, event: dict[str, Any]) -> None:
+        """A publish to one of this socket's groups failed somewhere (channel_layer.health.recover)."""
+        await self.request_resync(str(event.get("reason") or "layer_recovered"))
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
+        channel_layer.health.register(self)
         self._tokens = self.burst
         self._stamp = time.monotonic()
         self._violations = 0
@@ -166,11 +231,19 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
     async def _join(self, group: str) -> None:
         if group not in self._groups:
             self._groups.add(group)
-            await self.channel_layer.group_add(group, self.channel_name)
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+            except Exception as exc:
+                # Deaf to the group until it reconnects: closed with 4503 once the layer works again.
+                channel_layer.health.failed("group_add", exc, socket=self)
 
     async def disconnect(self, code: int) -> None:
+        channel_layer.health.unregister(self)
         for group in list(getattr(self, "_groups", ())):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as exc:  # the socket is gone either way; the subclass still releases its presence
+                channel_layer.health.failed("group_discard", exc)
 
 
 class WidgetConsumer(FrameConsumer):
@@ -275,11 +348,12 @@ class WidgetConsumer(FrameConsumer):
         await self._follow(conversation_id)
 
     async def on_typing(self, content: dict[str, Any]) -> None:
-        await self.channel_layer.group_send(events.conversation_group(self.conversation_id), {
+        # Ephemeral: a failed send is reported (channel_layer.health) but needs no resync.
+        await channel_layer.group_send(self.channel_layer, events.conversation_group(self.conversation_id), {
             "type": "conv.typing",
             "frame": {"type": "typing", "conversation_id": self.conversation_id, "who": "customer",
                       "on": bool(content.get("on")), "name": "", "user_id": None},
-        })
+        }, resync=False)
 
     # channel-layer events
     async def conv_message(self, event: dict[str, Any]) -> None:
@@ -383,12 +457,12 @@ class InboxConsumer(FrameConsumer):
         if conversation_id not in self._visible:
             await call(services.check_access, self.user, conversation_id, **self._kw())
             self._visible.add(conversation_id)
-        await self.channel_layer.group_send(events.conversation_group(conversation_id), {
+        await channel_layer.group_send(self.channel_layer, events.conversation_group(conversation_id), {
             "type": "conv.typing",
             "frame": {"type": "typing", "conversation_id": conversation_id, "who": "operator",
                       "on": bool(content.get("on")), "name": events.operator_display_name(self.user),
                       "user_id": self.user.pk},
-        })
+        }, resync=False)
 
     async def on_transfer(self, content: dict[str, Any]) -> None:
         operator = content.get("operator")

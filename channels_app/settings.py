@@ -158,10 +158,13 @@ REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels_redis's PubSub layer, with outages noticed and the affected sockets resynced (layer.py).
+            "BACKEND": "channels_app.layer.RedisPubSubLayer",
             "CONFIG": {
-                # redis-py's default pool (100) raises under load; size it explicitly.
-                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+                # redis-py's default pool (100) raises under load; size it explicitly. Bounded connects and
+                # reads: an unreachable Redis fails a publish in seconds instead of holding the shard's lock.
+                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS,
+                           "socket_connect_timeout": 2, "socket_timeout": 5}],
                 "capacity": 1500,
                 "expiry": 60,
             },

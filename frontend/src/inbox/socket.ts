@@ -1,6 +1,8 @@
 // The inbox websocket: reconnects by itself with exponential backoff. On every (re)connect the server
 // sends a fresh snapshot, and re-opening the active conversation replays its transcript from the
-// database, so nothing sent while the socket was down is lost (the store dedupes by seq).
+// database, so nothing sent while the socket was down is lost (the store dedupes by seq). The server closes
+// with 4503 when live updates were interrupted (the channel layer failed) so that exactly this happens; while
+// they are down it accepts, sends `error` `unavailable` and closes with 4503 again, and the backoff grows.
 
 export type Frame = { type: string; [key: string]: any };
 
@@ -12,6 +14,7 @@ export class InboxSocket {
   private timer: number | undefined;
   private closed = false;
   private outbox: string[] = [];
+  private ready = false; // the server sent this socket's snapshot: actions can go out
 
   constructor(
     private url: string,
@@ -36,23 +39,28 @@ export class InboxSocket {
     const ws = new WebSocket(`${proto}://${location.host}${this.url}`);
     this.ws = ws;
     this.onStatus("connecting", this.attempt);
-    ws.onopen = () => {
-      this.attempt = 0;
-      this.onStatus("online", 0);
-      const pending = this.outbox;
-      this.outbox = [];
-      for (const data of pending) ws.send(data);
-    };
+    // Online with the first frame that is not an error (the snapshot), not on open: a handshake the server
+    // cannot serve is accepted too, then refused (`unavailable`, 4503); frames sent to it would be lost.
     ws.onmessage = (ev) => {
       try {
         const frame = JSON.parse(String(ev.data));
-        if (frame && typeof frame.type === "string") this.onFrame(frame);
+        if (!frame || typeof frame.type !== "string") return;
+        if (!this.ready && frame.type !== "error") {
+          this.ready = true;
+          this.attempt = 0;
+          this.onStatus("online", 0);
+          const pending = this.outbox;
+          this.outbox = [];
+          for (const data of pending) ws.send(data);
+        }
+        this.onFrame(frame);
       } catch {
         /* not JSON: ignore */
       }
     };
     ws.onclose = () => {
       this.ws = null;
+      this.ready = false;
       if (this.closed) return;
       this.onStatus("offline", this.attempt);
       const delay = Math.min(30000, 1000 * 2 ** this.attempt++);
@@ -63,7 +71,7 @@ export class InboxSocket {
   /** Send an action now, or after the reconnect if the socket is down (typing is never queued). */
   send(frame: Frame): void {
     const data = JSON.stringify(frame);
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+    if (this.ws && this.ready && this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
     else if (frame.type !== "typing") this.outbox.push(data);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initialState, mergeMessages, reducer, type Msg, type State } from "./store";
+import { initialState, mergeMessages, reducer, resyncFrames, type Msg, type State } from "./store";
 import { renderTemplate } from "./ChatView";
 import { inboxDicts } from "./i18n";
 
@@ -83,6 +83,24 @@ describe("inbox store", () => {
     expect(s.typing.c1?.who).toBe("customer");
     s = frame(s, { type: "message", message: msg(2) });
     expect(s.typing.c1).toBeUndefined();
+  });
+
+  it("after a 4503 reconnect: a fresh snapshot, the open chat re-read and gaps filled without doubles", () => {
+    let s = frame(initialState(ME), { type: "claimed", conversation_id: "c1", operator: { id: ME }, conversation: conv("c1", { mode: "live", assignee_id: ME }) });
+    s = frame(s, { type: "queued", conversation: conv("q1") });
+    s = reducer(s, { kind: "select", id: "c1" });
+    s = frame(s, { type: "conversation", conversation: conv("c1", { mode: "live", assignee_id: ME }), transcript: [msg(1, "bot"), msg(2)] });
+    // Live updates were interrupted: seq 3–5 never came. The socket is refused while they are down…
+    s = frame(s, { type: "error", code: "unavailable", message: "Live updates are temporarily unavailable; reconnecting." });
+    expect(s.error).toBeNull(); // the connection badge says it, not an error banner
+    // …then reconnects: the snapshot (q1 was claimed by a colleague meanwhile), and the chat on screen is re-opened.
+    s = frame(s, { type: "snapshot", queues: [], mine: [conv("c1", { mode: "live", assignee_id: ME })] });
+    expect(resyncFrames(s)).toEqual([{ type: "open", conversation_id: "c1" }]);
+    s = frame(s, { type: "message", message: msg(6) }); // live again before the transcript arrives
+    s = frame(s, { type: "conversation", conversation: conv("c1", { mode: "live", assignee_id: ME }), transcript: [1, 2, 3, 4, 5].map((n) => msg(n)) });
+    expect(s.details.c1.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Object.keys(s.queue)).toEqual([]);
+    expect(resyncFrames(reducer(s, { kind: "select", id: null }))).toEqual([]);
   });
 
   it("merges messages in seq order", () => {

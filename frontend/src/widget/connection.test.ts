@@ -51,6 +51,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 describe("widget connection", () => {
@@ -77,7 +78,57 @@ describe("widget connection", () => {
     conn.send({ type: "message", text: "hello", client_id: "c1" });
     conn.send({ type: "typing", on: true }); // typing is never queued
     FakeSocket.all[0].open();
+    expect(FakeSocket.all[0].sent).toEqual([]); // not before the server has set the session up
+    FakeSocket.all[0].receive({ type: "session", token: "T1" });
     expect(FakeSocket.all[0].sent.map((s) => JSON.parse(s))).toEqual([{ type: "message", text: "hello", client_id: "c1" }]);
+  });
+
+  it("after a 4503 close (live updates were interrupted) reconnects with the token and the last seq it saw", () => {
+    const statuses: boolean[] = [];
+    const conn = new Connection({ url: "ws://h/", storageKey: "bf", ref: "", onFrame: () => {}, onStatus: (o) => statuses.push(o) });
+    conn.connect();
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].receive({ type: "session", token: "T1" });
+    conn.setToken("T1");
+    conn.seen(20);
+    FakeSocket.all[0].drop(4503);
+    expect(statuses).toEqual([true, false]); // "Reconnecting…" while it is away
+    vi.advanceTimersByTime(1000);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(FakeSocket.all[1].url).toBe("ws://h/?token=T1&last_seq=20");
+  });
+
+  it("while live updates are down (error unavailable + 4503) keeps backing off and holds messages for a real session", () => {
+    vi.spyOn(Math, "random").mockReturnValue(0); // delays are exactly half the backoff base
+    const frames: ServerFrame[] = [];
+    const statuses: boolean[] = [];
+    const conn = new Connection({ url: "ws://h/", storageKey: "bf", ref: "", onFrame: (f) => frames.push(f), onStatus: (o) => statuses.push(o) });
+    const refuse = (ws: FakeSocket) => {
+      ws.open();
+      ws.receive({ type: "error", code: "unavailable", message: "Live updates are temporarily unavailable; reconnecting." });
+      ws.drop(4503);
+    };
+    conn.connect();
+    refuse(FakeSocket.all[0]);
+    conn.send({ type: "message", text: "still there?", client_id: "c9" });
+    vi.advanceTimersByTime(500); // first retry: 0.5 s
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.all[1].open();
+    expect(FakeSocket.all[1].sent).toEqual([]); // an accepted socket is not yet a session
+    FakeSocket.all[1].receive({ type: "error", code: "unavailable", message: "…" });
+    FakeSocket.all[1].drop(4503);
+    vi.advanceTimersByTime(999); // the refusal did not reset the backoff: the next try waits 1 s, not 0.5 s
+    expect(FakeSocket.all).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all).toHaveLength(3);
+    FakeSocket.all[2].open();
+    FakeSocket.all[2].receive({ type: "session", token: "T2" });
+    expect(FakeSocket.all[2].sent.map((s) => JSON.parse(s).client_id)).toEqual(["c9"]);
+    expect(statuses).toEqual([false, false, true]);
+    expect(frames.map((f) => f.type)).toEqual(["error", "error", "session"]);
+    FakeSocket.all[2].drop(4503); // a session resets the backoff: back to 0.5 s
+    vi.advanceTimersByTime(500);
+    expect(FakeSocket.all).toHaveLength(4);
   });
 
   it("gives up on a refused widget key instead of hammering the server", () => {
@@ -109,15 +160,43 @@ describe("inbox socket", () => {
     socket.start();
     expect(FakeSocket.all[0].url).toBe("ws://example.test/ws/inbox/?workspace=demo");
     FakeSocket.all[0].open();
+    FakeSocket.all[0].receive({ type: "snapshot" });
     FakeSocket.all[0].drop();
     socket.send({ type: "reply", conversation_id: "c", text: "hi", client_id: "x" });
     socket.send({ type: "typing", conversation_id: "c", on: true });
     vi.advanceTimersByTime(1000);
     FakeSocket.all[1].open();
+    FakeSocket.all[1].receive({ type: "snapshot" });
     expect(FakeSocket.all[1].sent.map((s) => JSON.parse(s).type)).toEqual(["reply"]);
     expect(statuses).toEqual(["connecting", "online", "offline", "connecting", "online"]);
     socket.stop();
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it("is not online on a handshake refused while live updates are down, keeps its actions and its backoff", () => {
+    vi.spyOn(Math, "random").mockReturnValue(0);
+    const statuses: string[] = [];
+    const frames: string[] = [];
+    const socket = new InboxSocket("/ws/inbox/?workspace=demo", (f) => frames.push(f.type), (s) => statuses.push(s));
+    socket.start();
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].receive({ type: "snapshot" });
+    FakeSocket.all[0].drop(4503); // live updates were interrupted: reconnect, snapshot, re-open
+    vi.advanceTimersByTime(500);
+    FakeSocket.all[1].open();
+    socket.send({ type: "reply", conversation_id: "c", text: "hi", client_id: "x" });
+    FakeSocket.all[1].receive({ type: "error", code: "unavailable", message: "…" });
+    FakeSocket.all[1].drop(4503);
+    expect(FakeSocket.all[1].sent).toEqual([]);
+    vi.advanceTimersByTime(999);
+    expect(FakeSocket.all).toHaveLength(2); // the refusal did not reset the backoff
+    vi.advanceTimersByTime(1);
+    FakeSocket.all[2].open();
+    FakeSocket.all[2].receive({ type: "snapshot" });
+    expect(FakeSocket.all[2].sent.map((s) => JSON.parse(s).client_id)).toEqual(["x"]);
+    expect(statuses).toEqual(["connecting", "online", "offline", "connecting", "offline", "connecting", "online"]);
+    expect(frames).toEqual(["snapshot", "error", "snapshot"]);
+    socket.stop();
   });
 });

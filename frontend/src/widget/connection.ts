@@ -34,6 +34,7 @@ export class Connection {
   private timer = 0;
   private outbox: string[] = [];
   private stopped = false;
+  private ready = false; // this socket's session is up (a `session` frame came): frames can go out
   // Seq seen during this page's life. A fresh page load asks for the whole transcript (0) so the log
   // can be redrawn; reconnects within the page ask only for what came after the last shown message.
   private lastSeq = 0;
@@ -105,13 +106,8 @@ export class Connection {
     const qs = q.toString();
     const ws = new WebSocket(this.opts.url + (qs ? "?" + qs : ""));
     this.ws = ws;
-    ws.onopen = () => {
-      this.attempt = 0;
-      this.opts.onStatus(true);
-      const pending = this.outbox;
-      this.outbox = [];
-      pending.forEach((f) => ws.send(f));
-    };
+    // Nothing happens on open: the server also accepts a handshake it cannot serve (live updates down:
+    // `error` `unavailable`, then close 4503). The session is up with its first other frame (`session`).
     ws.onmessage = (ev) => {
       let frame: ServerFrame;
       try {
@@ -119,10 +115,23 @@ export class Connection {
       } catch {
         return;
       }
-      if (frame && typeof frame.type === "string") this.opts.onFrame(frame);
+      if (!frame || typeof frame.type !== "string") return;
+      if (!this.ready && frame.type !== "error") {
+        // Only a real session restarts the backoff and flushes the outbox (a refused socket would drop it).
+        this.ready = true;
+        this.attempt = 0;
+        this.opts.onStatus(true);
+        const pending = this.outbox;
+        this.outbox = [];
+        pending.forEach((f) => ws.send(f));
+      }
+      this.opts.onFrame(frame);
     };
     ws.onclose = (ev) => {
       this.ws = null;
+      this.ready = false;
+      // 4503 (live updates were interrupted, or are down) and any other drop: reconnect with backoff and
+      // last_seq; the server replays what this page has not seen from the database.
       // 4403: unknown widget key or a site not allowed to embed it; retrying cannot help.
       if (ev.code === 4403) this.stopped = true;
       this.opts.onStatus(this.stopped); // not retrying: no "reconnecting" banner
@@ -144,7 +153,7 @@ export class Connection {
 
   send(frame: Record<string, unknown>): void {
     const data = JSON.stringify(frame);
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+    if (this.ws && this.ready && this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
     else if (frame.type !== "typing") {
       // Messages typed while offline go out on reconnect; client_id lets the server drop duplicates.
       this.outbox.push(data);

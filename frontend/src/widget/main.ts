@@ -329,6 +329,7 @@ function boot(script: HTMLScriptElement): void {
         break;
       case "error": {
         const code = String(f.code || "");
+        if (code === "unavailable") break; // live updates are down: closed with 4503, the status says "Reconnecting…"
         if (/token/.test(code)) {
           // A forged or expired resume token: start over with a fresh conversation.
           conn.reset();
