@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
@@ -30,6 +31,11 @@ class ThrottledModelBackend(ModelBackend):
         else:
             throttle.login_succeeded(name)
         return user
+
+    async def aauthenticate(self, request: Any, username: str | None = None, password: str | None = None,
+                            **kwargs: Any) -> Any:
+        # ModelBackend has its own async path, which would skip the throttle: take the one above.
+        return await sync_to_async(self.authenticate)(request, username=username, password=password, **kwargs)
 
     @staticmethod
     def _username_field() -> str:

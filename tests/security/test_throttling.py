@@ -227,3 +227,15 @@ def test_throttles_fail_open_when_the_cache_is_unreachable(users, settings, monk
         assert login("eddie", "wrong").status_code == 200
     assert login("eddie", PASSWORD).status_code == 302
     assert not throttle.over_limit("widget-new", "203.0.113.7", 1, 60)
+
+
+def test_the_async_sign_in_path_is_throttled_too(users):
+    from asgiref.sync import async_to_sync
+    from django.contrib.auth import aauthenticate
+    from django.test import RequestFactory
+
+    for _ in range(3):
+        login("eddie", "wrong")
+    request = RequestFactory().post("/login/", REMOTE_ADDR="192.0.2.10")
+    assert async_to_sync(aauthenticate)(request, username="eddie", password=PASSWORD) is None
+    assert async_to_sync(aauthenticate)(request, username="fay", password=PASSWORD) is not None
