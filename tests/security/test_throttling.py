@@ -7,6 +7,10 @@ Limits are lowered per test through settings; time moves with time-machine, neve
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -239,3 +243,25 @@ def test_the_async_sign_in_path_is_throttled_too(users):
     request = RequestFactory().post("/login/", REMOTE_ADDR="192.0.2.10")
     assert async_to_sync(aauthenticate)(request, username="eddie", password=PASSWORD) is None
     assert async_to_sync(aauthenticate)(request, username="fay", password=PASSWORD) is not None
+
+
+# --- settings ------------------------------------------------------------------------------------------------------
+
+
+def _settings_in_subprocess(**env: str) -> subprocess.CompletedProcess[str]:
+    code = ("import os; os.environ['DJANGO_SETTINGS_MODULE']='channels_app.settings';"
+            "from channels_app import settings as s;"
+            "print(s.CACHES['default']['BACKEND'], s.WIDGET_MESSAGES_PER_MINUTE, s.LOGIN_FAILURES_PER_ACCOUNT)")
+    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    return subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                          env={**clean, **env}, capture_output=True, text=True, timeout=60)
+
+
+def test_the_cache_is_shared_redis_with_redis_url_and_limits_are_parsed_strictly():
+    assert "locmem.LocMemCache 60 5" in _settings_in_subprocess().stdout
+    shared = _settings_in_subprocess(REDIS_URL="redis://127.0.0.1:6379/9", WIDGET_MESSAGES_PER_MINUTE="120")
+    assert "redis.RedisCache 120 5" in shared.stdout, shared.stderr
+    bad = _settings_in_subprocess(WIDGET_MESSAGES_PER_MINUTE="lots")
+    assert bad.returncode != 0 and "WIDGET_MESSAGES_PER_MINUTE='lots' is not an integer" in bad.stderr
+    zero = _settings_in_subprocess(LOGIN_FAILURES_PER_ACCOUNT="0")
+    assert zero.returncode != 0 and "LOGIN_FAILURES_PER_ACCOUNT=0 must be >= 1" in zero.stderr
