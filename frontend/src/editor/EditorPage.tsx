@@ -33,6 +33,7 @@ import { nodeTypes } from "./nodes";
 import { DND_MIME, Palette } from "./Palette";
 import { Preview } from "./Preview";
 import { ScenarioSettings } from "./ScenarioSettings";
+import { findingMessage, nodeTitle, type NodeInfo } from "./findingText";
 import { StatusContext, StatusStore } from "./status";
 import { DiffCanvas, VersionsDrawer, type Version } from "./Versions";
 
@@ -139,8 +140,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
 
   const applyFindings = useCallback(
     (list: Finding[]) => {
-      setFindings(list);
-      store.setFindings(list);
+      setFindings(list); // the node badges get them translated (see shownFindings)
     },
     [store],
   );
@@ -506,8 +506,34 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
     await save();
   }, [conflict, save]);
 
-  const errors = findings.filter((f) => f.severity === "error");
-  const warnings = findings.filter((f) => f.severity === "warning");
+  // Steps as people know them (kind + text) and the problems in the user's language. The map is rebuilt only
+  // when a step's kind or data changes (a drag keeps every node's data object), not on every drag frame.
+  const infoRef = useRef<Map<string, NodeInfo>>(new Map());
+  const nodeInfo = (() => {
+    const prev = infoRef.current;
+    if (prev.size === nodes.length && nodes.every((n) => prev.get(n.id)?.data === n.data && prev.get(n.id)?.type === n.type)) return prev;
+    const next = new Map(nodes.map((n) => [n.id, { type: String(n.type), data: n.data }]));
+    infoRef.current = next;
+    return next;
+  })();
+  const shownFindings = useMemo(
+    () => findings.map((f) => ({ ...f, message: findingMessage(t, f, (id) => nodeInfo.get(id)) })),
+    [findings, nodeInfo, t],
+  );
+  useEffect(() => store.setFindings(shownFindings), [store, shownFindings]);
+  const nodeTitles = useMemo(() => {
+    const out: Record<string, string> = {};
+    const used = new Map<string, number>();
+    for (const [id, info] of nodeInfo) {
+      const title = nodeTitle(t, info);
+      const n = (used.get(title) ?? 0) + 1;
+      used.set(title, n);
+      out[id] = n > 1 ? `${title} (${n})` : title;
+    }
+    return out;
+  }, [nodeInfo, t]);
+  const errors = shownFindings.filter((f) => f.severity === "error");
+  const warnings = shownFindings.filter((f) => f.severity === "warning");
 
   const focusNode = useCallback(
     (id: string | null | undefined) => {
@@ -540,8 +566,8 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
   );
   const singleId = single?.id;
   const singleFindings = useMemo(
-    () => (singleId ? findings.filter((f) => f.node_id === singleId) : []),
-    [findings, singleId],
+    () => (singleId ? shownFindings.filter((f) => f.node_id === singleId) : []),
+    [shownFindings, singleId],
   );
 
   const renameScenario = async (value: string) => {
@@ -735,7 +761,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
                     <button type="button" onClick={() => focusNode(f.node_id)} disabled={!f.node_id}>
                       <span className={`bf-sev is-${f.severity}`}><Icon name="alert" size={14} /></span>
                       <span>{f.message}</span>
-                      {f.node_id ? <code>{f.node_id}</code> : null}
+                      {f.node_id ? <span className="bf-problem-node">{nodeTitles[f.node_id] ?? nodeTitle(t, undefined)}</span> : null}
                     </button>
                   </li>
                 ))}
@@ -763,6 +789,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
               variables={variableNames}
               departments={departments}
               nodeIds={nodeIds}
+              nodeTitles={nodeTitles}
               onPatch={canEdit ? replaceNodeData : () => {}}
               onDelete={deleteNode}
               onSetStart={setStart}
@@ -774,7 +801,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
               <p className="bf-muted bf-pad">{t("inspector.multi_hint")}</p>
             </div>
           ) : (
-            <ScenarioSettings meta={meta} nodeIds={nodeIds} departments={departments} onChange={patchMeta} />
+            <ScenarioSettings meta={meta} nodeIds={nodeIds} nodeTitles={nodeTitles} departments={departments} onChange={patchMeta} />
           )}
         </div>
         {showVersions ? (

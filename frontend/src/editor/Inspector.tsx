@@ -27,6 +27,8 @@ interface Props {
   variables: string[];
   departments: Department[];
   nodeIds: string[];
+  /** What people call each step (kind + text), for the jump target list. */
+  nodeTitles?: Record<string, string>;
   /** Replace the node's data (always the whole object); `field` groups typing into one undo step. */
   onPatch: (id: string, data: NodeData, field: string) => void;
   onDelete: (id: string) => void;
@@ -486,7 +488,7 @@ function InspectorImpl(props: Props) {
               <option value="">—</option>
               {nodeIds.map((n) => (
                 <option key={n} value={n}>
-                  {n}
+                  {props.nodeTitles?.[n] ?? n}
                 </option>
               ))}
             </select>

@@ -11,13 +11,17 @@ import type { Department } from "./Inspector";
 interface Props {
   meta: DocMeta;
   nodeIds: string[];
+  /** What people call each step (kind + text): the start list shows these, never internal ids. */
+  nodeTitles?: Record<string, string>;
   departments: Department[];
   onChange: (patch: Partial<DocMeta>, field: string) => void;
 }
 
 const TYPES: Variable["type"][] = ["string", "number", "boolean", "json"];
 
-function ScenarioSettingsImpl({ meta, nodeIds, departments, onChange }: Props) {
+const CONTACT_FIELDS = ["name", "email", "phone"] as const;
+
+function ScenarioSettingsImpl({ meta, nodeIds, nodeTitles, departments, onChange }: Props) {
   const { t } = useI18n();
   const settings = meta.settings ?? {};
   const op = settings.operator_button ?? {};
@@ -33,6 +37,15 @@ function ScenarioSettingsImpl({ meta, nodeIds, departments, onChange }: Props) {
     setSettings({ operator_button: next }, `op.${field}`);
   };
   const setVars = (v: Variable[], field: string) => onChange({ variables: v }, `variables.${field}`);
+  // Which variables name the person on the contact (settings.contact_fields; default: the variable named
+  // like the field). "" turns a field off; the default is stored as no entry at all.
+  const contact: Record<string, string> = settings.contact_fields ?? {};
+  const setContact = (field: string, value: string) => {
+    const next: Record<string, string> = { ...contact };
+    if (value === field) delete next[field];
+    else next[field] = value;
+    setSettings({ contact_fields: Object.keys(next).length ? next : undefined }, `contact.${field}`);
+  };
 
   return (
     <div className="bf-inspector" data-testid="scenario-settings">
@@ -42,7 +55,9 @@ function ScenarioSettingsImpl({ meta, nodeIds, departments, onChange }: Props) {
           <select value={meta.start ?? ""} onChange={(e) => onChange({ start: e.target.value }, "start")}>
             <option value="">—</option>
             {nodeIds.map((n) => (
-              <option key={n}>{n}</option>
+              <option key={n} value={n}>
+                {nodeTitles?.[n] ?? n}
+              </option>
             ))}
           </select>
         </Field>
@@ -78,6 +93,27 @@ function ScenarioSettingsImpl({ meta, nodeIds, departments, onChange }: Props) {
               ))}
             </select>
           </Field>
+        </fieldset>
+        <fieldset className="bf-fieldset" data-testid="contact-fields">
+          <legend>{t("s.contact_fields")}</legend>
+          <p className="bf-muted">{t("s.contact_fields_hint")}</p>
+          {CONTACT_FIELDS.map((field) => {
+            const value = field in contact ? contact[field] : field;
+            const names = variables.map((v) => v.name).filter((n) => n && n !== field);
+            return (
+              <Field key={field} label={t(`s.contact_${field}`)}>
+                <select value={value} onChange={(e) => setContact(field, e.target.value)}>
+                  <option value={field}>{t("s.contact_default", { name: field })}</option>
+                  {names.map((n) => (
+                    <option key={n} value={n}>
+                      {n}
+                    </option>
+                  ))}
+                  <option value="">{t("s.contact_off")}</option>
+                </select>
+              </Field>
+            );
+          })}
         </fieldset>
         <Field label={t("s.fallback")} hint={t("s.fallback_hint")}>
           <textarea

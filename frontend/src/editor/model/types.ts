@@ -57,6 +57,8 @@ export interface ScenarioSettings {
   operator_button?: { enabled?: boolean; label?: string; keywords?: string[]; department?: string | null };
   fallback_text?: string;
   timezone?: string;
+  /** contact field → the variable that names the person (default: the variable named like the field; "" = off). */
+  contact_fields?: { name?: string; email?: string; phone?: string };
 }
 
 export interface ScenarioDocument {
