@@ -50,6 +50,7 @@ def create_scenario(page, base_url: str, name: str) -> str:
     page.goto(f"{base_url}/")
     page.get_by_test_id("new-scenario-name").fill(name)
     page.get_by_test_id("create-scenario").click()
+    page.get_by_test_id("template-blank").click()  # "New scenario" offers a blank canvas or a template
     page.wait_for_url(re.compile(r"/editor/[0-9a-f-]{36}/$"))
     expect(page.get_by_test_id("save-state")).to_have_text("All changes saved")
     return urlsplit(page.url).path.split("/")[2]

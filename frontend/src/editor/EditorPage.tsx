@@ -50,6 +50,10 @@ interface ScenarioResponse {
   published_version: number | null;
   updated_by: string | null;
   updated_at: string;
+  /** The draft's content differs from the published version (true when never published). */
+  has_unpublished_changes?: boolean;
+  /** Kinds of the active channels running this scenario, e.g. ["web", "whatsapp"]. */
+  channel_kinds?: string[];
 }
 
 interface Conflict {
@@ -95,6 +99,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [updatedAt, setUpdatedAt] = useState("");
   const [publishedVersion, setPublishedVersion] = useState<number | null>(null);
+  const [unpublished, setUnpublished] = useState(false);
   const [departments, setDepartments] = useState<Department[]>([]);
   const [rightPanel, setRightPanel] = useState<"inspector" | "preview">("inspector");
   const [showVersions, setShowVersions] = useState(false);
@@ -164,6 +169,8 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
       revisionRef.current = sc.revision;
       setName(sc.name);
       setPublishedVersion(sc.published_version);
+      setUnpublished(!!sc.has_unpublished_changes);
+      store.setChannelKinds(sc.channel_kinds ?? []);
       setUpdatedAt(sc.updated_at);
       const g = loadDocument(sc.draft, true);
       history.current = createHistory(flowToDoc(g.nodes, g.edges, g.meta));
@@ -179,7 +186,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
     } catch (e) {
       setLoadError(e instanceof ApiError ? e.message : String(e));
     }
-  }, [applyFindings, base, loadDocument, setNodes]);
+  }, [applyFindings, base, loadDocument, setNodes, store]);
 
   useEffect(() => {
     load();
@@ -200,12 +207,18 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
     const run = (async () => {
       setSaveState("saving");
       try {
-        const res = await api.put<{ revision: number; findings: Finding[]; updated_at: string }>(`${base}draft/`, {
+        const res = await api.put<{
+          revision: number;
+          findings: Finding[];
+          updated_at: string;
+          has_unpublished_changes?: boolean;
+        }>(`${base}draft/`, {
           document: snapshot(),
           revision: revisionRef.current,
         });
         revisionRef.current = res.revision;
         setUpdatedAt(res.updated_at);
+        if (typeof res.has_unpublished_changes === "boolean") setUnpublished(res.has_unpublished_changes);
         applyFindings(res.findings ?? []);
         setSaveError("");
         setSaveState("saved");
@@ -603,18 +616,39 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
         <a className="bf-brand" href="/" title={t("list.title")}>
           ◆ botflow
         </a>
+        {/* Title over a status line (save state · publish state): in a narrow window or in Russian the
+            whole title and both states still fit, and only the spacer gives way. */}
+        <div className="bf-title-block">
         <input
           className="bf-title-input"
           aria-label={t("list.name")}
           defaultValue={name}
           key={name}
+          size={Math.min(Math.max(name.length, 8), 48)}
+          title={name}
           onBlur={(e) => e.target.value !== name && renameScenario(e.target.value)}
           onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
           disabled={!canEdit}
         />
+        <div className="bf-title-status">
         <span className={`bf-save bf-save--${saveState}`} data-testid="save-state" title={saveError || updatedAt}>
           {saveLabel}
         </span>
+        {loaded ? (
+          <span
+            className={`bf-pub ${publishedVersion === null ? "bf-pub--never" : unpublished ? "bf-pub--pending" : "bf-pub--live"}`}
+            data-testid="publish-state"
+            title={publishedVersion !== null && unpublished ? t("pub.pending_hint", { n: publishedVersion }) : undefined}
+          >
+            {publishedVersion === null
+              ? t("pub.never")
+              : unpublished
+                ? t("pub.pending")
+                : t("pub.live", { n: publishedVersion })}
+          </span>
+        ) : null}
+        </div>
+        </div>
         <span className="bf-spacer" />
         <button type="button" className="bf-btn" onClick={doUndo} disabled={!historyFlags.undo} title={`${t("tb.undo")} (Ctrl+Z)`} aria-label={t("tb.undo")}>
           <Icon name="undo" />
@@ -826,6 +860,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
             try {
               const v = await api.post<Version>(`${base}publish/`, { note, revision: revisionRef.current });
               setPublishedVersion(v.number);
+              setUnpublished(false);
               setPublishOpen(false);
               showToast(t("publish.done", { n: v.number }));
               return "";

@@ -1,11 +1,13 @@
 // The inspector: one form per node type. Every edit is a patch of the node's `data`; typing into one
 // field is one undo step (the coalesce key is node + field).
-import { createContext, memo, useContext } from "react";
+import { createContext, memo, useContext, useState } from "react";
 import { useI18n } from "../shared/i18n";
+import { expressionMessage, findingFor, isExpressionFinding, type FindingLike } from "./expressionText";
 import { Field, ListField, TemplateField } from "./fields";
 import { randomId } from "./model/ids";
 import type { NodeData, NodeType } from "./model/types";
 import { Icon } from "./icons";
+import { useWhatsappUsed } from "./status";
 import { TemplateForm } from "./TemplateForm";
 import { TestRequestPanel } from "./TestRequest";
 
@@ -33,7 +35,7 @@ interface Props {
   onPatch: (id: string, data: NodeData, field: string) => void;
   onDelete: (id: string) => void;
   onSetStart: (id: string) => void;
-  findings: { severity: string; message: string }[];
+  findings: (FindingLike & { severity: string })[];
 }
 
 const KINDS = ["text", "number", "email", "phone", "date", "choice"];
@@ -50,6 +52,17 @@ function omitEmpty(obj: NodeData, key: string, value: unknown): NodeData {
 function InspectorImpl(props: Props) {
   const { id, type, data, variables, departments, nodeIds, onPatch, findings } = props;
   const { t } = useI18n();
+  const whatsapp = useWhatsappUsed();
+  // An expression's problem is shown under its own field, translated; the list on top has the rest.
+  const exprError = (fieldPath: string, testId: string) => {
+    const f = findingFor(findings, fieldPath);
+    return f ? (
+      <div className="bf-field-error" role="alert" data-testid={testId}>
+        {expressionMessage(t, f, variables)}
+      </div>
+    ) : null;
+  };
+  const otherFindings = findings.filter((f) => !isExpressionFinding(f));
   const set = (field: string, value: unknown) => onPatch(id, { ...data, [field]: value }, field);
   const setOptional = (field: string, value: unknown) => onPatch(id, omitEmpty(data, field, value), field);
   const tpl = (field: string, label: string, multiline = true) => (
@@ -274,8 +287,11 @@ function InspectorImpl(props: Props) {
                 value={r.expression}
                 placeholder='score >= 3 and channel == "telegram"'
                 aria-label={t("f.expression")}
+                aria-invalid={findingFor(findings, `/data/rules/${i}/expression`) ? true : undefined}
+                data-testid={`rule-expression-${i}`}
                 onChange={(e) => setRules(rules.map((x, j) => (j === i ? { ...x, expression: e.target.value } : x)))}
               />
+              {exprError(`/data/rules/${i}/expression`, `rule-error-${i}`)}
             </div>
           ))}
           <button
@@ -342,14 +358,19 @@ function InspectorImpl(props: Props) {
                     onChange={(v) => setList(list.map((x, j) => (j === i ? { variable: x.variable, value: v } : x)))}
                   />
                 ) : (
-                  <input
-                    type="text"
-                    className="bf-mono"
-                    value={a.expression ?? ""}
-                    onChange={(e) =>
-                      setList(list.map((x, j) => (j === i ? { variable: x.variable, expression: e.target.value } : x)))
-                    }
-                  />
+                  <>
+                    <input
+                      type="text"
+                      className="bf-mono"
+                      value={a.expression ?? ""}
+                      aria-label={t("f.expression")}
+                      aria-invalid={findingFor(findings, `/data/assignments/${i}/expression`) ? true : undefined}
+                      onChange={(e) =>
+                        setList(list.map((x, j) => (j === i ? { variable: x.variable, expression: e.target.value } : x)))
+                      }
+                    />
+                    {exprError(`/data/assignments/${i}/expression`, `assignment-error-${i}`)}
+                  </>
                 )}
               </div>
             );
@@ -570,16 +591,33 @@ function InspectorImpl(props: Props) {
         <span className={`bf-node-icon bf-node-icon--${type}`}><Icon name={type} /></span> {t(`type.${type}`)}
         <code className="bf-node-id">{id}</code>
       </div>
-      {findings.length ? (
+      {otherFindings.length ? (
         <ul className="bf-inline-findings">
-          {findings.map((f, i) => (
+          {otherFindings.map((f, i) => (
             <li key={i} className={`is-${f.severity}`}>
               {f.message}
             </li>
           ))}
         </ul>
       ) : null}
-      <div className="bf-form">{form}</div>
+      <div className="bf-form">
+        {form}
+        {type === "message" || type === "buttons" ? (
+          <p className="bf-field-hint" data-testid="outside-window-hint">
+            {t(whatsapp ? "f.outside_window_on" : "f.outside_window_hint")}
+          </p>
+        ) : null}
+        <label className="bf-check" title={t("f.entry_hint")}>
+          <input
+            type="checkbox"
+            checked={data.entry === true}
+            data-testid="entry-flag"
+            onChange={(e) => setOptional("entry", e.target.checked ? true : null)}
+          />
+          {t("f.entry")}
+        </label>
+        <span className="bf-field-hint">{t("f.entry_hint")}</span>
+      </div>
       <div className="bf-panel-foot">
         <button type="button" className="bf-btn" disabled={props.isStart} onClick={() => props.onSetStart(id)}>
           {props.isStart ? t("node.is_start") : t("node.set_start")}
@@ -629,18 +667,27 @@ function VariableSelect({
 }) {
   const { t } = useI18n();
   const declare = useContext(DeclareVariableContext);
+  const [adding, setAdding] = useState(false);
   const list = value && !variables.includes(value) ? [value, ...variables] : variables;
+  if (adding) {
+    return (
+      <NewVariableField
+        onAdd={(name) => {
+          setAdding(false);
+          declare(name);
+          onChange(name);
+        }}
+        onCancel={() => setAdding(false)}
+      />
+    );
+  }
   return (
     <select
       value={value}
       aria-label={t("f.variable")}
       onChange={(e) => {
-        if (e.target.value !== "__new__") return onChange(e.target.value);
-        const name = (window.prompt(t("f.new_variable_prompt")) ?? "").trim();
-        if (!name) return;
-        if (!VARIABLE_RE.test(name)) return window.alert(t("f.new_variable_invalid"));
-        declare(name);
-        onChange(name);
+        if (e.target.value === "__new__") setAdding(true);
+        else onChange(e.target.value);
       }}
     >
       {allowEmpty || !value ? <option value="">—</option> : null}
@@ -651,5 +698,56 @@ function VariableSelect({
       ))}
       <option value="__new__">+ {t("f.new_variable")}</option>
     </select>
+  );
+}
+
+/** The inline "+ New variable…" field: a validated name, Enter adds, Esc cancels (no browser prompt). */
+function NewVariableField({ onAdd, onCancel }: { onAdd: (name: string) => void; onCancel: () => void }) {
+  const { t } = useI18n();
+  const [name, setName] = useState("");
+  const [error, setError] = useState(false);
+  const submit = () => {
+    const trimmed = name.trim();
+    if (!VARIABLE_RE.test(trimmed)) return setError(true);
+    onAdd(trimmed);
+  };
+  return (
+    <div className="bf-new-variable" data-testid="new-variable">
+      <div className="bf-row">
+        <input
+          type="text"
+          className="bf-mono"
+          value={name}
+          autoFocus
+          placeholder={t("f.new_variable_placeholder")}
+          aria-label={t("f.new_variable_prompt")}
+          aria-invalid={error || undefined}
+          data-testid="new-variable-name"
+          onChange={(e) => {
+            setName(e.target.value);
+            setError(e.target.value !== "" && !VARIABLE_RE.test(e.target.value.trim()));
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              submit();
+            } else if (e.key === "Escape") {
+              e.preventDefault();
+              e.stopPropagation();
+              onCancel();
+            }
+          }}
+        />
+        <button type="button" className="bf-icon-btn" title={t("f.new_variable_add")} aria-label={t("f.new_variable_add")} onClick={submit}>
+          ✓
+        </button>
+        <button type="button" className="bf-icon-btn" title={t("common.cancel")} aria-label={t("common.cancel")} onClick={onCancel}>
+          ✕
+        </button>
+      </div>
+      <span className={error ? "bf-field-error" : "bf-field-hint"} data-testid="new-variable-message">
+        {error ? t("f.new_variable_invalid") : t("f.new_variable_hint")}
+      </span>
+    </div>
   );
 }

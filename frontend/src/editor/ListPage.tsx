@@ -20,7 +20,15 @@ interface Row {
 
 interface ImportPlan {
   dry_run: boolean;
-  scenarios: { action: string; slug: string; name: string; nodes: number; findings: { severity: string; message: string }[] }[];
+  scenarios: {
+    action: string;
+    slug: string;
+    name: string;
+    source_name?: string;
+    renamed?: boolean;
+    nodes: number;
+    findings: { severity: string; message: string }[];
+  }[];
   slug_remaps: Record<string, string>;
   missing: { departments: { slug: string; name: string }[]; scenarios: string[]; workspace_settings: Record<string, unknown> };
   upgraded_from: number | null;
@@ -38,6 +46,7 @@ export function ListPage({ boot }: { boot: Bootstrap }) {
   const [importFile, setImportFile] = useState<File | null>(null);
   const [plan, setPlan] = useState<ImportPlan | null>(null);
   const [createMissing, setCreateMissing] = useState(true);
+  const [newOpen, setNewOpen] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const reload = useCallback(() => {
@@ -61,6 +70,12 @@ export function ListPage({ boot }: { boot: Bootstrap }) {
     guard(async () => {
       const name = newName.trim() || t("list.untitled");
       const sc = await api.post<{ id: string }>(`${base}scenarios/`, { name });
+      window.location.href = `/editor/${sc.id}/`;
+    });
+
+  const createFromTemplate = (key: string, templateLang: string) =>
+    guard(async () => {
+      const sc = await api.post<{ id: string }>(`${base}templates/`, { template: key, lang: templateLang });
       window.location.href = `/editor/${sc.id}/`;
     });
 
@@ -99,7 +114,7 @@ export function ListPage({ boot }: { boot: Bootstrap }) {
                 className="bf-inline-form"
                 onSubmit={(e) => {
                   e.preventDefault();
-                  create();
+                  setNewOpen(true);
                 }}
               >
                 <input
@@ -239,6 +254,17 @@ export function ListPage({ boot }: { boot: Bootstrap }) {
           </table>
         ) : null}
       </main>
+      {newOpen ? (
+        <NewScenarioDialog
+          base={base}
+          name={newName}
+          onName={setNewName}
+          onBlank={create}
+          onTemplate={createFromTemplate}
+          onCancel={() => setNewOpen(false)}
+          error={error}
+        />
+      ) : null}
       {plan ? (
         <div className="bf-modal-backdrop">
           <div className="bf-modal bf-modal-wide" role="dialog" aria-label={t("import.title")} data-testid="import-plan">
@@ -259,6 +285,11 @@ export function ListPage({ boot }: { boot: Bootstrap }) {
                   <tr key={s.slug}>
                     <td>
                       {s.name} <span className="bf-muted bf-small">{s.slug}</span>
+                      {s.renamed ? (
+                        <div className="bf-small bf-import-renamed" data-testid="import-renamed">
+                          {t("import.renamed", { from: s.source_name ?? "", to: s.name })}
+                        </div>
+                      ) : null}
                     </td>
                     <td>{t(`import.action_${s.action}`)}</td>
                     <td>{s.nodes}</td>
@@ -311,6 +342,124 @@ export function ListPage({ boot }: { boot: Bootstrap }) {
           </div>
         </div>
       ) : null}
+    </div>
+  );
+}
+
+interface Template {
+  key: string;
+  title: string;
+  description: string;
+  nodes: number;
+}
+
+/** "New scenario": a blank canvas or one of the example scenarios, in the chosen language. */
+function NewScenarioDialog(props: {
+  base: string;
+  name: string;
+  onName: (name: string) => void;
+  onBlank: () => void;
+  onTemplate: (key: string, lang: string) => void;
+  onCancel: () => void;
+  error: string;
+}) {
+  const { t, lang } = useI18n();
+  const [templateLang, setTemplateLang] = useState<string>(lang);
+  const [templates, setTemplates] = useState<Template[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (props.error) setBusy(false); // a refused create: let the user pick again
+  }, [props.error]);
+  useEffect(() => {
+    let live = true;
+    setTemplates(null);
+    api
+      .get<Template[]>(`${props.base}templates/?lang=${encodeURIComponent(templateLang)}`)
+      .then((list) => live && setTemplates(list))
+      .catch(() => live && setTemplates([]));
+    return () => {
+      live = false;
+    };
+  }, [props.base, templateLang]);
+  return (
+    <div className="bf-modal-backdrop" onClick={props.onCancel}>
+      <div
+        className="bf-modal bf-modal-wide bf-new-scenario"
+        role="dialog"
+        aria-label={t("new.title")}
+        data-testid="new-scenario-dialog"
+        onClick={(e) => e.stopPropagation()}
+        onKeyDown={(e) => e.key === "Escape" && props.onCancel()}
+      >
+        <h2>{t("new.title")}</h2>
+        <div className="bf-template-grid">
+          <button
+            type="button"
+            className="bf-template-card bf-template-card--blank"
+            data-testid="template-blank"
+            disabled={busy}
+            onClick={() => {
+              setBusy(true);
+              props.onBlank();
+            }}
+          >
+            <strong>{t("new.blank")}</strong>
+            <span className="bf-muted">{t("new.blank_hint")}</span>
+          </button>
+          <label className="bf-field bf-template-name">
+            <span className="bf-field-label">{t("new.name")}</span>
+            <input
+              type="text"
+              value={props.name}
+              placeholder={t("list.untitled")}
+              onChange={(e) => props.onName(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Enter") {
+                  setBusy(true);
+                  props.onBlank();
+                }
+              }}
+            />
+          </label>
+        </div>
+        <div className="bf-row bf-template-head">
+          <h3>{t("new.templates")}</h3>
+          <span className="bf-spacer" />
+          <label className="bf-small">
+            {t("new.language")}{" "}
+            <select value={templateLang} onChange={(e) => setTemplateLang(e.target.value)} data-testid="template-lang">
+              <option value="en">English</option>
+              <option value="ru">Русский</option>
+            </select>
+          </label>
+        </div>
+        {templates === null ? <p className="bf-muted">{t("common.loading")}</p> : null}
+        <div className="bf-template-grid">
+          {(templates ?? []).map((tpl) => (
+            <button
+              type="button"
+              key={tpl.key}
+              className="bf-template-card"
+              data-testid={`template-${tpl.key}`}
+              disabled={busy}
+              onClick={() => {
+                setBusy(true);
+                props.onTemplate(tpl.key, templateLang);
+              }}
+            >
+              <strong>{tpl.title}</strong>
+              <span className="bf-muted">{tpl.description}</span>
+              <span className="bf-small bf-muted">{t("new.blocks", { n: tpl.nodes })}</span>
+            </button>
+          ))}
+        </div>
+        {props.error ? <div className="bf-alert bf-alert-error">{props.error}</div> : null}
+        <div className="bf-modal-foot">
+          <button type="button" className="bf-btn" onClick={props.onCancel}>
+            {t("common.cancel")}
+          </button>
+        </div>
+      </div>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 // Editor UI strings, English and Russian. A test keeps both dictionaries in step with the code.
 import type { Dicts } from "../shared/i18n";
+import { FRICTIONS_EN, FRICTIONS_RU } from "./i18nFrictions";
 
 const TYPES_EN = {
   "type.message": "Message",
@@ -36,6 +37,7 @@ const TYPES_RU = {
 export const dicts: Dicts = {
   en: {
     ...TYPES_EN,
+    ...FRICTIONS_EN,
     "help.message": "Send a text, image or file",
     "help.buttons": "Ask the customer to pick one of the buttons",
     "help.ask": "Ask a question and save the validated answer to a variable",
@@ -398,6 +400,7 @@ export const dicts: Dicts = {
   },
   ru: {
     ...TYPES_RU,
+    ...FRICTIONS_RU,
     "help.message": "Отправить текст, картинку или файл",
     "help.buttons": "Предложить клиенту выбрать кнопку",
     "help.ask": "Задать вопрос и сохранить проверенный ответ в переменную",
@@ -556,8 +559,8 @@ export const dicts: Dicts = {
     "clipboard.copied": "Скопировано блоков: {n}",
     "clipboard.pasted": "Вставлено блоков: {n}",
     "save.saving": "Сохранение…",
-    "save.dirty": "Есть несохранённые изменения",
-    "save.saved": "Все изменения сохранены",
+    "save.dirty": "Изменено",
+    "save.saved": "Всё сохранено",
     "save.error": "Не сохранено",
     "save.conflict": "Не сохранено: конфликт",
     "save.failed": "Не удалось сохранить черновик",

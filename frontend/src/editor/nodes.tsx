@@ -15,7 +15,7 @@ import type { FlowNode } from "./model/convert";
 import { portsOf, type Port } from "./model/ports";
 import { NODE_TYPES, type NodeData, type NodeType } from "./model/types";
 import { Icon } from "./icons";
-import { useNodeStatus } from "./status";
+import { useNodeStatus, useWhatsappUsed } from "./status";
 
 
 export function portLabel(t: T, type: NodeType, port: Port): string {
@@ -127,10 +127,12 @@ function NodeShell({ id, type, data, selected }: NodeProps<FlowNode>) {
   else if (status.warnings.length) classes.push("has-warnings");
   if (status.diff) classes.push(`diff-${status.diff}`);
   if (status.active) classes.push("is-active");
-  // Optional ports (outside the WhatsApp 24h window) stay out of the way unless selected or in use;
-  // a drawn edge always needs its handle. The lookup is per handle, not a scan of all edges.
+  // Optional ports (outside the WhatsApp 24h window) are offered only where a WhatsApp channel runs the
+  // scenario, and then only on the selected node; a drawn edge always keeps its handle. The lookup is per
+  // handle, not a scan of all edges.
+  const whatsapp = useWhatsappUsed();
   const optionalInUse = useNodeConnections({ id, handleType: "source", handleId: "outside_window" }).length > 0;
-  const visiblePorts = ports.filter((p) => p.kind !== "optional" || selected || optionalInUse);
+  const visiblePorts = ports.filter((p) => p.kind !== "optional" || (selected && whatsapp) || optionalInUse);
 
   return (
     <div className={classes.join(" ")} data-node-id={id} data-node-type={type}>
@@ -141,6 +143,11 @@ function NodeShell({ id, type, data, selected }: NodeProps<FlowNode>) {
         </span>
         <span className="bf-node-title">{t(`type.${type}`)}</span>
         {status.start ? <span className="bf-chip bf-chip-start">{t("node.start")}</span> : null}
+        {data.entry === true ? (
+          <span className="bf-chip bf-chip-entry" title={t("f.entry")} data-testid="entry-chip">
+            ↩ {t("node.entry")}
+          </span>
+        ) : null}
         {status.errors.length ? (
           <span className="bf-badge bf-badge-error" title={status.errors.join("\n")} data-testid="error-badge">
             {status.errors.length}

@@ -21,6 +21,8 @@ export class StatusStore {
   private diff = new Map<string, DiffState>();
   private active: string | null = null;
   private start: string | null = null;
+  // Does a WhatsApp channel run this scenario? Only then is the `outside_window` exit worth offering.
+  whatsappUsed = false;
   private cache = new Map<string, NodeStatus>();
   private listeners = new Set<() => void>();
 
@@ -84,6 +86,14 @@ export class StatusStore {
     this.emit();
   }
 
+  /** The kinds of the channels that run this scenario (the scenario detail's `channel_kinds`). */
+  setChannelKinds(kinds: string[]) {
+    const used = kinds.includes("whatsapp");
+    if (used === this.whatsappUsed) return;
+    this.whatsappUsed = used;
+    this.emit();
+  }
+
   setStart(id: string | null | undefined) {
     if (this.start === (id ?? null)) return;
     this.start = id ?? null;
@@ -96,4 +106,9 @@ export const StatusContext = createContext<StatusStore>(new StatusStore());
 export function useNodeStatus(id: string): NodeStatus {
   const store = useContext(StatusContext);
   return useSyncExternalStore(store.subscribe, () => store.get(id));
+}
+
+export function useWhatsappUsed(): boolean {
+  const store = useContext(StatusContext);
+  return useSyncExternalStore(store.subscribe, () => store.whatsappUsed);
 }
