@@ -29,13 +29,16 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
-# daphne serves HTTP + websockets; the task worker runs timers, HTTP nodes and outbound retries.
+# daphne serves HTTP + websockets; one task worker per queue (settings.TASK_QUEUES), so a slow HTTP node never
+# delays a timer or a delivery: live = deliveries and timers, io = HTTP nodes, bulk = broadcasts and clean-ups.
+# Each worker keeps a heartbeat and re-queues what a dead worker left running (no cron job needed).
 run: install frontend demo
 	$(PY) manage.py collectstatic --noinput >/dev/null
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops the server and the task worker)"
-	$(PY) manage.py recover_tasks
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops the server and the task workers)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --queue-name '*' & \
+	$(PY) manage.py db_worker --queue-name live --interval 0.5 & \
+	$(PY) manage.py db_worker --queue-name io & \
+	$(PY) manage.py db_worker --queue-name bulk & \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) channels_app.asgi:application
 
 test: install frontend frontend-test

@@ -54,6 +54,23 @@ class OperatorStatus(models.Model):
         return f"{self.user} {self.presence}"
 
 
+class InboxSocket(models.Model):
+    """One open inbox socket, held by the server process `process` (channels_app.presence).
+
+    The process renews `seen_at` for its rows while it runs; a crashed process stops renewing, and the sweep
+    (run by every task worker) deletes its expired rows and takes the count in `OperatorStatus.open_sockets` down
+    with them, so an operator whose only server died goes offline instead of staying "online" forever.
+    """
+
+    status = models.ForeignKey(OperatorStatus, on_delete=models.CASCADE, related_name="sockets")
+    process = models.CharField(max_length=64, db_index=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.status_id}@{self.process}"
+
+
 class AssignmentEvent(models.Model):
     """History of who had a conversation and why: claims, auto-assignments, transfers, resolves, returns."""
 

@@ -85,11 +85,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "channels",
-    "django_tasks",
-    "django_tasks_db",
     "builder",
     "runtime",
     "channels_app",
+    # After runtime: its `db_worker` (the package's worker plus a heartbeat and the recovery sweep) wins.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -184,7 +185,24 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "botflow"}}
 
 # --- Tasks (timers, outbound retries, broadcasts) ---------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Queues by latency class, each with its own workers (`make run`, README "Scaling out"), so a slow HTTP node or a
+# broadcast never holds back a timer or a delivery: live = deliveries and timers; io = HTTP nodes and
+# integrations; bulk = broadcasts and cleanup. No "default": a task must name its queue (checked at import).
+TASK_QUEUES = ["live", "io", "bulk"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+# Recovery (runtime/pipeline/leases.py): every worker renews a heartbeat row every TASK_LEASE_SECONDS / 3 and
+# re-queues tasks left RUNNING by a worker whose heartbeat is older than the lease. A task whose workers died
+# TASK_MAX_ATTEMPTS times is marked failed instead of being re-queued again (a task that kills its worker).
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60, minimum=2)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5, minimum=1)
+# A delivery whose worker died after handing the message to the provider and before its answer has an unknown
+# outcome (Telegram and the WhatsApp Cloud API offer no idempotency key to ask again safely). False (default):
+# mark it "unknown" and show it to operators; True: send it again (at-least-once, the customer may get it twice).
+DELIVERY_RESEND_UNKNOWN = env_bool("DELIVERY_RESEND_UNKNOWN", default=False)
+# Open inbox sockets: each server process renews its rows every PRESENCE_HEARTBEAT_SECONDS; the workers' sweep
+# drops rows older than PRESENCE_EXPIRY_SECONDS (a crashed server), taking its operators offline.
+PRESENCE_HEARTBEAT_SECONDS = env_int("PRESENCE_HEARTBEAT_SECONDS", 30, minimum=1)
+PRESENCE_EXPIRY_SECONDS = env_int("PRESENCE_EXPIRY_SECONDS", 120, minimum=2)
 
 # --- Auth, API ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -141,11 +141,15 @@ class Message(models.Model):
 
     class Delivery(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Claimed by a worker, request on its way to the provider (runtime.services.deliver).
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         READ = "read", "Read"
         FAILED = "failed", "Failed"
         NOT_SENT = "not_sent", "Not sent"
+        # The worker died between "sending" and the provider's answer: it may or may not have gone out.
+        UNKNOWN = "unknown", "Delivery unknown"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     # Denormalised for the inbound dedupe constraint (channel, external_id).
@@ -182,6 +186,21 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.sender}: {self.text[:40]}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A live task worker (`manage.py db_worker`): renewed while the process runs, so a task it left RUNNING
+    can be re-queued by any other worker once `seen_at` is older than the lease (runtime.pipeline.leases)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    queues = models.CharField(max_length=200, blank=True, default="")
+    host = models.CharField(max_length=255, blank=True, default="")
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.queues})"
 
 
 from runtime.messaging_models import *  # noqa: E402,F403

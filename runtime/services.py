@@ -402,13 +402,34 @@ def apply_http_result(conversation_id: Any, request_id: str, token: str | None, 
 
 
 def deliver(message_id: int, attempt: int = 1) -> str:
-    """Send one outbound message through its channel's connector; retry with backoff on transient errors."""
+    """Send one outbound message through its channel's connector; retry with backoff on transient errors.
+
+    Exactly once on our side, also when a worker dies mid-send and its task runs again (runtime.pipeline.leases):
+    pending → sending (committed before the provider is called) → sent | failed, or back to pending for a retry.
+    A run that finds `sending` comes after a run that died between handing the message to the provider and its
+    answer, so the outcome is unknown (Telegram and WhatsApp offer no idempotency key to ask again safely):
+    DELIVERY_RESEND_UNKNOWN decides — by default the message becomes `unknown` for operators, never sent twice.
+    """
     from runtime import tasks
     from runtime.connectors import registry
 
     message = Message.objects.select_related("channel").filter(pk=message_id).first()
-    if message is None or message.delivery != Message.Delivery.PENDING:
+    if message is None:
         return "skipped"
+    if message.delivery == Message.Delivery.SENDING:
+        if not settings.DELIVERY_RESEND_UNKNOWN:
+            return _delivery_unknown(message)
+        log.warning("message %s: outcome of an interrupted send unknown; sending again (DELIVERY_RESEND_UNKNOWN)",
+                    message_id)
+        claimed = 1  # already ours: the worker that set `sending` is dead
+    elif message.delivery == Message.Delivery.PENDING:
+        claimed = Message.objects.filter(pk=message.pk, delivery=Message.Delivery.PENDING).update(
+            delivery=Message.Delivery.SENDING)
+    else:
+        return "skipped"
+    if not claimed:
+        return "skipped"  # another run took it
+    message.delivery = Message.Delivery.SENDING
     try:
         connector = registry.get(message.channel.kind)
         provider_id = connector.send(message.channel, message)
@@ -426,25 +447,49 @@ def deliver(message_id: int, attempt: int = 1) -> str:
     update: dict[str, Any] = {"delivery": Message.Delivery.SENT, "delivery_error": ""}
     if provider_id:
         update["external_id"] = str(provider_id)[:128]
-    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.PENDING).update(**update)
+    sent = Message.objects.filter(pk=message.pk, delivery=Message.Delivery.SENDING).update(**update)
+    # A run that took this worker for dead may have marked it `unknown` meanwhile: the provider's answer wins.
+    if not sent and Message.objects.filter(pk=message.pk, delivery=Message.Delivery.UNKNOWN).update(**update):
+        _publish_update(message)
     return "sent"
+
+
+# A send that has not reached a definite outcome yet.
+_IN_FLIGHT = (Message.Delivery.SENDING, Message.Delivery.UNKNOWN)
+UNKNOWN_OUTCOME = ("The server stopped while this message was being sent: the messenger may or may not have "
+                   "delivered it. It was not sent again.")
+
+
+def _delivery_unknown(message: Message) -> str:
+    changed = Message.objects.filter(pk=message.pk, delivery=Message.Delivery.SENDING).update(
+        delivery=Message.Delivery.UNKNOWN, delivery_error=UNKNOWN_OUTCOME)
+    if changed:
+        log.warning("message %s: delivery outcome unknown (its worker died mid-send); not resent", message.pk)
+        _publish_update(message)
+    return "unknown"
+
+
+def _publish_update(message: Message) -> None:
+    # Operators see the new delivery state live: the inbox updates the message in place (same id and seq).
+    from channels_app import events as rt_events
+
+    message.refresh_from_db()
+    rt_events.message_created(message)
 
 
 def _retry(task: Any, message: Message, attempt: int, error: str) -> str:
     delay = min(5 * 2 ** (attempt - 1), 600)  # 5 s, 10 s, 20 s, … capped at 10 minutes
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(delivery_error=error[:500])
+        # Not sent (the provider answered with an error): back to pending, so the retry may send it.
+        Message.objects.filter(pk=message.pk, delivery__in=_IN_FLIGHT).update(
+            delivery=Message.Delivery.PENDING, delivery_error=error[:500])
         defer(task, message.pk, attempt + 1, run_after=timezone.now() + dt.timedelta(seconds=delay))
     return "retrying"
 
 
 def _delivery_failed(message: Message, error: str) -> str:
-    changed = Message.objects.filter(pk=message.pk, delivery=Message.Delivery.PENDING).update(
+    changed = Message.objects.filter(pk=message.pk, delivery__in=(Message.Delivery.PENDING, *_IN_FLIGHT)).update(
         delivery=Message.Delivery.FAILED, delivery_error=error[:500])
     if changed:
-        # Operators see the failure live: the inbox updates the message in place (same id and seq).
-        from channels_app import events as rt_events
-
-        message.refresh_from_db()
-        rt_events.message_created(message)
+        _publish_update(message)
     return "failed"

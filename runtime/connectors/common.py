@@ -36,6 +36,20 @@ class StatusUpdate:
     provider_message_id: str
     status: str  # sent | delivered | read | failed
     error: str = ""
+    # Our message id, from the tag we sent with it (WhatsApp's biz_opaque_callback_data), when present.
+    message_pk: int | None = None
+
+
+CALLBACK_PREFIX = "botflow-message:"
+
+
+def callback_tag(message_pk: int) -> str:
+    return f"{CALLBACK_PREFIX}{message_pk}"
+
+
+def message_pk_of(tag: str) -> int | None:
+    number = tag.removeprefix(CALLBACK_PREFIX) if tag.startswith(CALLBACK_PREFIX) else ""
+    return int(number) if number.isdigit() else None
 
 
 @dataclass(slots=True)
@@ -186,6 +200,18 @@ def apply_status(channel: Any, update: StatusUpdate) -> bool:
             .filter(channel=channel, direction=Message.Direction.OUT, external_id=update.provider_message_id)
             .first()
         )
+        if message is None and update.message_pk is not None:
+            # Sent, but we never heard the answer (the worker died: `unknown`, or is still waiting: `sending`):
+            # the provider's report settles it and gives the message its provider id.
+            message = (
+                Message.objects.select_for_update()
+                .filter(channel=channel, direction=Message.Direction.OUT, pk=update.message_pk,
+                        delivery__in=(Message.Delivery.UNKNOWN, Message.Delivery.SENDING))
+                .first()
+            )
+            if message is not None:
+                message.external_id = update.provider_message_id[:128]
+                message.save(update_fields=["external_id"])
         if message is None:
             return False
         DeliveryEvent.objects.create(

@@ -55,6 +55,20 @@ class Failure:
     match: str  # substring of the path; "" matches every request
 
 
+@dataclass(slots=True)
+class Hold:
+    """A request held open by the double (`hold_next`): `arrived` when it comes in; it is answered (and recorded,
+    as the provider would have processed it) once the test calls `release()`; `answered` after that."""
+
+    match: str
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    answered: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 @dataclass
 class ProviderDouble:
     host: str = "127.0.0.1"
@@ -69,6 +83,7 @@ class ProviderDouble:
         self.requests: list[Recorded] = []
         self.webhooks: dict[str, dict[str, Any]] = {}  # bot token → setWebhook arguments
         self._failures: list[Failure] = []
+        self._holds: list[Hold] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
@@ -117,6 +132,14 @@ class ProviderDouble:
         """The next `count` requests whose path contains `match` are answered with `status`."""
         with self._lock:
             self._failures.extend(Failure(status, retry_after, match) for _ in range(count))
+
+    def hold_next(self, match: str = "") -> Hold:
+        """Hold the next request whose path contains `match` open until `release()`: a deterministic point at
+        which a test can kill the process waiting for the provider's answer."""
+        hold = Hold(match)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
 
     def calls(self, name: str = "", status: int | None = 200) -> list[Recorded]:
         """Recorded requests whose Telegram method / Graph edge is `name` (all when empty)."""
@@ -169,18 +192,31 @@ class ProviderDouble:
         except ValueError:
             body = None
         record = Recorded(method, parts.path, parse_qs(parts.query), dict(handler.headers.items()), body)
+        with self._lock:
+            hold = next((h for h in self._holds if h.match in parts.path), None)
+            if hold is not None:
+                self._holds.remove(hold)
+        if hold is not None:
+            hold.arrived.set()
+            hold.released.wait(timeout=300)
         status, headers, answer = self._answer(record)
         record.status = status
         with self._lock:
             self.requests.append(record)
         data = json.dumps(answer).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the caller went away (a killed worker, in tests): the request was processed all the same
+        finally:
+            if hold is not None:
+                hold.answered.set()
 
     def _take_failure(self, path: str) -> Failure | None:
         with self._lock:

@@ -25,9 +25,11 @@ from runtime.connectors.common import (
     ParsedWebhook,
     ProviderError,
     StatusUpdate,
+    callback_tag,
     get_json,
     json_answer,
     mark_message,
+    message_pk_of,
     post_json,
     provider_error_text,
     record_attempts,
@@ -194,7 +196,9 @@ class WhatsAppConnector:
             first = errors[0]
             details = (first.get("error_data") or {}).get("details") or first.get("message") or first.get("title")
             error = f"{first.get('code', '')} {details or ''}".strip()
-        return StatusUpdate(provider_message_id=str(status["id"]), status=str(status["status"]), error=error)
+        tag = status.get("biz_opaque_callback_data")
+        return StatusUpdate(provider_message_id=str(status["id"]), status=str(status["status"]), error=error,
+                            message_pk=message_pk_of(tag) if isinstance(tag, str) else None)
 
     # --- outbound --------------------------------------------------------------------------------
     def render(self, to: str, message: Any) -> list[dict[str, Any]]:
@@ -291,6 +295,9 @@ class WhatsAppConnector:
             raise DeliveryError(str(exc), retry=False) from exc
         wamid: str | None = None
         for body in self.render(contact.external_id, message):
+            # The Cloud API has no idempotency key; this tag comes back in the status webhooks, so a message whose
+            # send outcome became unknown (its worker died) is resolved by the first status that names it.
+            body = {**body, "biz_opaque_callback_data": callback_tag(message.pk)}
             outcome = post_json(f"{self.api_base(channel)}/{number}/messages", body, headers)
             result = outcome.response.json() if outcome.ok else {}
             part = str(((result.get("messages") or [{}])[0]).get("id") or "") if isinstance(result, dict) else ""

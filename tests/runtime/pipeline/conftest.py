@@ -139,3 +139,8 @@ def welcome(workspace, owner) -> Scenario:
 @pytest.fixture
 def web(workspace, welcome) -> Channel:
     return make_channel(workspace, welcome)
+
+
+# Real db_worker processes on the test database, a loopback server that holds requests, a Telegram channel on
+# the provider double (tests/runtime/pipeline/live_workers.py).
+from tests.runtime.pipeline.live_workers import holding_server, telegram, workers  # noqa: E402,F401
