@@ -52,6 +52,11 @@ def test_both_languages_of_a_template_are_the_same_graph(key):
         assert da["edges"] == db["edges"]
         assert da["variables"] == [{**v, "description": w.get("description")} if "description" in v else v
                                    for v, w in zip(db["variables"], da["variables"], strict=True)]
+        # Laid out for the editor: nodes (260 px wide, up to ~230 px tall) do not overlap.
+        spots = [(n["position"]["x"], n["position"]["y"]) for n in da["nodes"]]
+        for i, (x1, y1) in enumerate(spots):
+            for x2, y2 in spots[i + 1:]:
+                assert abs(x1 - x2) >= 300 or abs(y1 - y2) >= 240, (key, (x1, y1), (x2, y2))
         # Every text is translated: Cyrillic only in the Russian copy, and the copies differ.
         assert not any("\u0400" <= ch <= "\u04ff" for ch in json.dumps(da, ensure_ascii=False)), key
         assert da != db

@@ -7,11 +7,32 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e._server import ROOT, login
+
+_WHATSAPP_CHANNEL = r"""
+import os, django
+django.setup()
+from builder.models import Scenario
+from runtime.models import Channel
+scenario = Scenario.objects.get(pk=os.environ["E2E_SCENARIO"])
+Channel.objects.create(workspace=scenario.workspace, kind="whatsapp", name="WhatsApp", scenario=scenario,
+                       config={"phone_number_id": "e2e"})
+print("CHANNEL-OK")
+"""
+
+
+def run_on_whatsapp(server, scenario_id: str) -> None:
+    """A WhatsApp channel (in the server's own database) that runs the scenario."""
+    env = {**server.env, "E2E_SCENARIO": scenario_id}
+    done = subprocess.run([sys.executable, "-c", _WHATSAPP_CHANNEL], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert "CHANNEL-OK" in done.stdout, done.stderr[-3000:]
 
 pytestmark = pytest.mark.e2e
 
@@ -84,6 +105,7 @@ def test_new_scenario_from_a_template(e2e_server, e2e_browser, editor_account, s
             expect(toggle).to_have_attribute("aria-label", problems)
             expect(toggle.locator(".bf-badge")).to_have_count(0)
             expect(page.get_by_test_id("publish")).to_be_enabled()
+            shot(page, f"template-faq-{lang}")
 
         with steps.step(f"[{lang}] the top bar shows the whole title, save state and publish state at 1280 and 1024 px"):
             for width in (1280, 1024):
@@ -224,6 +246,17 @@ def test_changes_not_published_indicator_and_return_points(e2e_server, e2e_brows
             saved(page)
             expect(back.get_by_test_id("warning-badge")).to_have_count(0, timeout=15_000)
             expect(back.get_by_test_id("entry-chip")).to_have_text("↩ Return point")
+
+        with steps.step("once a WhatsApp channel runs the scenario, the selected message offers 'Outside 24h window'"):
+            run_on_whatsapp(e2e_server, scenario_id)
+            page.reload()
+            saved(page)
+            back = page.locator('.react-flow__node[data-id="back"]')
+            back.click()
+            expect(page.get_by_test_id("outside-window-hint")).to_contain_text("Connect “Outside 24h window”")
+            expect(back.locator(".bf-port")).to_have_text(["Next", "Outside 24h window"])
+            page.locator('.react-flow__node[data-id="yes"]').click()
+            expect(back.locator('[data-port="outside_window"]')).to_have_count(0)  # not selected, not in use
 
         with steps.step("publishing shows the live version; an edit shows 'Changes not published'"):
             state = page.get_by_test_id("publish-state")

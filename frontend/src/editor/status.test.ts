@@ -35,3 +35,20 @@ describe("per-node status store", () => {
     expect(store.get("x").active).toBe(false);
   });
 });
+
+describe("channel kinds", () => {
+  it("offer the outside_window exit only when a WhatsApp channel runs the scenario, notifying on change only", () => {
+    const store = new StatusStore();
+    let notified = 0;
+    store.subscribe(() => notified++);
+    expect(store.whatsappUsed).toBe(false);
+    store.setChannelKinds(["web", "telegram"]);
+    expect([store.whatsappUsed, notified]).toEqual([false, 0]);
+    store.setChannelKinds(["web", "whatsapp"]);
+    expect([store.whatsappUsed, notified]).toEqual([true, 1]);
+    store.setChannelKinds(["whatsapp"]);
+    expect(notified).toBe(1);
+    store.setChannelKinds([]);
+    expect([store.whatsappUsed, notified]).toEqual([false, 2]);
+  });
+});
