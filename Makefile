@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The public address (webhook URLs, the widget snippet, the demo widget's allowed origins, the links load_demo
+# prints) follows the host and port served; behind a proxy pass it: make run SITE_URL=https://bots.example.com
+SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+export SITE_URL
 
 .PHONY: run test install frontend frontend-test migrate demo serve lint bench clean
 

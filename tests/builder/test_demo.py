@@ -89,6 +89,20 @@ def test_load_demo_twice_changes_nothing():
 
 
 @override_settings(DEBUG=True)
+def test_the_demo_widget_follows_the_host_and_port_make_run_serves_on():
+    """`make run PORT=8101` passes SITE_URL=http://127.0.0.1:8101: the demo channel's origins gain it on every
+    run (the demo page's widget would otherwise be refused) and the printed links use it."""
+    load_demo()
+    with override_settings(SITE_URL="http://127.0.0.1:8101"):
+        out = load_demo()
+    widget = Channel.objects.get(key="demo-widget")
+    assert widget.config["allowed_origins"] == ["http://127.0.0.1:8000", "http://127.0.0.1:8101",
+                                                "http://localhost:8000"]
+    assert "http://127.0.0.1:8101/demo/" in out and ":8000" not in out.split("allowed origins")[0]
+    assert "ws://127.0.0.1:8101/ws/widget/demo-widget/" in out
+
+
+@override_settings(DEBUG=True)
 def test_load_demo_brings_back_a_deleted_example_without_touching_the_others():
     load_demo()
     Scenario.objects.get(slug="quiz").delete()

@@ -276,3 +276,22 @@ def test_a_chat_that_began_without_a_scenario_runs_the_one_connected_later(world
     conversation.refresh_from_db()
     assert conversation.version_id == world.whatsapp.scenario.published_version_id
     assert _bot_texts(conversation)[-1].endswith("How can we help?")
+
+
+def test_origin_rules(settings):
+    """Our own pages always connect (SITE_URL, or the very host:port the socket reached, when it is one of ours);
+    any other page, also on our host name at another port, must be listed."""
+    from runtime.widget import origin_allowed
+
+    settings.SITE_URL = "https://bots.example.com"
+    settings.ALLOWED_HOSTS = ["bots.example.com", "127.0.0.1"]
+    none = Channel(kind="web", config={"allowed_origins": []})
+    assert origin_allowed(none, "https://bots.example.com", None)
+    assert origin_allowed(none, "http://127.0.0.1:8101", "127.0.0.1:8101")
+    assert origin_allowed(none, "https://bots.example.com", "bots.example.com")
+    assert not origin_allowed(none, "http://127.0.0.1:3000", "127.0.0.1:8101")
+    assert not origin_allowed(none, "https://evil.example", "evil.example")  # DNS rebinding: not our host
+    assert not origin_allowed(none, None, "127.0.0.1:8101")
+    listed = Channel(kind="web", config={"allowed_origins": ["http://127.0.0.1:3000"]})
+    assert origin_allowed(listed, "http://127.0.0.1:3000/", "127.0.0.1:8101")
+    assert origin_allowed(Channel(kind="web", config={"allowed_origins": ["*"]}), "https://any.example", None)

@@ -39,7 +39,7 @@ ADMIN_PASSWORD = "admin-e2e-pass-1"
 
 # Runs inside the server's environment (same settings, same database) before daphne starts:
 # tables straight from the models (no migration files, like `pytest --nomigrations`), the demo, known
-# passwords, the test server's origin on the demo widget, and a rating node in the welcome scenario
+# passwords, and a rating node in the welcome scenario
 # (published through the real builder services) so an operator can return the customer to it.
 SETUP_SCRIPT = r'''
 import os, sys
@@ -69,11 +69,8 @@ for name, password in (("operator", os.environ["E2E_OPERATOR_PASSWORD"]), ("admi
     user.set_password(password)
     user.save(update_fields=["password"])
 
+# load_demo itself lets SITE_URL (this server's random port) embed the demo widget.
 channel = Channel.objects.get(key="demo-widget")
-config = dict(channel.config or {})
-config["allowed_origins"] = sorted(set(config.get("allowed_origins") or []) | {os.environ["E2E_ORIGIN"]})
-channel.config = config
-channel.save(update_fields=["config"])
 
 from channels_app import services as rt_services
 from channels_app.models import CannedReply
@@ -360,7 +357,8 @@ def customer_reaches_queue(page: Any, base_url: str, steps: Steps) -> Widget:
         widget.operator_button.click()
         expect(widget.status).to_be_visible(timeout=15_000)
         expect(widget.status).to_contain_text(re.compile(r"You are #\d+ in the queue"))
-        expect(widget.status).to_contain_text("expected wait")
+        # The estimate follows the department's recent claims, which earlier tests of the session make quick.
+        expect(widget.status).to_contain_text(re.compile(r"expected wait|answer in under a minute"))
     return widget
 
 

@@ -29,7 +29,8 @@ def test_admin_connects_a_web_widget_and_a_whatsapp_number(e2e_server, e2e_brows
         with steps.step("the admin opens the settings page and sees the demo's web widget channel"):
             login(page, e2e_server.url, "admin", ADMIN_PASSWORD, next_path="/settings/")
             expect(page.get_by_role("heading", name="Channels")).to_be_visible()
-            expect(page.get_by_test_id("channel-list")).to_contain_text("demo-widget")
+            demo = page.get_by_test_id("channel-list").locator("tr", has_text="Website widget (demo)")
+            expect(demo).to_contain_text("Welcome funnel")  # the scenario it runs, by name
         with steps.step("a web widget channel is created with its allowed origins"):
             page.get_by_test_id("channel-kind").select_option("web")
             page.get_by_test_id("channel-name").fill(f"Shop site {suffix}")
@@ -37,7 +38,7 @@ def test_admin_connects_a_web_widget_and_a_whatsapp_number(e2e_server, e2e_brows
             page.get_by_role("button", name="Create channel").click()
             created = page.get_by_test_id("channel-created")
             expect(created).to_contain_text(f"Shop site {suffix}")
-            expect(created).to_contain_text("channel key")
+            expect(created.get_by_test_id("embed-snippet")).to_contain_text("/static/widget.js")
             row = page.get_by_test_id("channel-list").locator("tr", has_text=f"Shop site {suffix}")
             expect(row).to_contain_text("Web widget")
             page.get_by_role("button", name="Done").click()

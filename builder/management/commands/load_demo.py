@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -57,9 +58,15 @@ CANNED_REPLIES = [
 ]
 
 
+def site_origin() -> str:
+    """SITE_URL's origin (scheme://host[:port]), the form allowed origins take."""
+    parts = urlsplit(settings.SITE_URL)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
 def widget_config() -> dict[str, Any]:
     """The demo widget may be embedded by this installation's own pages (SITE_URL) and the default hosts."""
-    origins = {"http://127.0.0.1:8000", "http://localhost:8000", settings.SITE_URL}
+    origins = {"http://127.0.0.1:8000", "http://localhost:8000", site_origin()}
     return {**WIDGET_CONFIG, "allowed_origins": sorted(origins)}
 
 
@@ -176,6 +183,14 @@ class Command(BaseCommand):
         if channel is not None:
             if channel.workspace_id != workspace.pk:
                 raise CommandError(f"channel key {WIDGET_KEY!r} is already used by another workspace")
+            # `make run` may serve on another host or port than last time (SITE_URL follows HOST and PORT):
+            # the demo page's origin joins the allowed ones, so its widget connects there too.
+            config = dict(channel.config or {})
+            origins = list(config.get("allowed_origins") or [])
+            if site_origin() not in origins and "*" not in origins:
+                config["allowed_origins"] = sorted({*origins, site_origin()})
+                channel.config = config
+                channel.save(update_fields=["config"])
             return channel, False
         scenario = Scenario.objects.filter(workspace=workspace, slug=WIDGET_SCENARIO).first()
         channel = Channel.objects.create(
@@ -226,7 +241,8 @@ class Command(BaseCommand):
                 out(f"  imported and published: {scenario.name} ({scenario.slug})")
         else:
             out("  example scenarios: already loaded")
-        out(f"  widget channel: {'created' if created_channel else 'already exists'}, key {channel.key!r}")
+        out(f"  widget channel: {'created' if created_channel else 'already exists'}, key {channel.key!r}, "
+            f"allowed origins {', '.join((channel.config or {}).get('allowed_origins') or []) or 'none'}")
         out(f"Open {site}/ (editor), {site}/inbox/ (operators), {site}/demo/ (widget demo page),")
         out(f"     {site}/admin/ (Django admin), {site}/api/docs/ (API).")
         out(f"Widget websocket: {site.replace('http', 'ws', 1)}/ws/widget/{channel.key}/")

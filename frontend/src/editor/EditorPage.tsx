@@ -36,6 +36,7 @@ import { ScenarioSettings } from "./ScenarioSettings";
 import { findingMessage, nodeTitle, type NodeInfo } from "./findingText";
 import { StatusContext, StatusStore } from "./status";
 import { DiffCanvas, VersionsDrawer, type Version } from "./Versions";
+import { ConnectDialog } from "./ConnectDialog";
 
 const SAVE_DELAY_MS = 800;
 
@@ -105,6 +106,8 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
   const [showVersions, setShowVersions] = useState(false);
   const [showProblems, setShowProblems] = useState(false);
   const [publishOpen, setPublishOpen] = useState(false);
+  // After a publish the editor offers to connect the scenario to a channel (banner, then the dialog).
+  const [connect, setConnect] = useState<"" | "banner" | "dialog">("");
   const [diff, setDiff] = useState<{ a: number; b: number } | null>(null);
   const [toast, setToast] = useState("");
   const [historyFlags, setHistoryFlags] = useState({ undo: false, redo: false });
@@ -712,6 +715,18 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
         <LanguageSwitcher />
       </header>
 
+      {connect === "banner" && publishedVersion ? (
+        <div className="bf-banner bf-banner-published" role="status" data-testid="published-banner">
+          <span>{t("connect.published", { n: publishedVersion })}</span>
+          <button type="button" className="bf-btn bf-btn-primary" onClick={() => setConnect("dialog")} data-testid="connect-open">
+            {t("connect.open")}
+          </button>
+          <span className="bf-spacer" />
+          <button type="button" className="bf-icon-btn" aria-label={t("common.close")} onClick={() => setConnect("")}>
+            ✕
+          </button>
+        </div>
+      ) : null}
       {conflict ? (
         <div className="bf-banner bf-banner-conflict" role="alert" data-testid="conflict">
           <span>
@@ -844,6 +859,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
             publishedVersion={publishedVersion}
             onClose={() => setShowVersions(false)}
             onCompare={(a, b) => setDiff({ a, b })}
+            onConnect={() => setConnect("dialog")}
             onRolledBack={(v: Version) => {
               setPublishedVersion(v.number);
               showToast(t("versions.rolled_back", { n: v.number }));
@@ -863,6 +879,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
               setUnpublished(false);
               setPublishOpen(false);
               showToast(t("publish.done", { n: v.number }));
+              setConnect("banner");
               return "";
             } catch (e) {
               if (e instanceof ApiError && e.errors.length) {
@@ -871,6 +888,15 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
               return e instanceof ApiError ? e.message : String(e);
             }
           }}
+        />
+      ) : null}
+      {connect === "dialog" ? (
+        <ConnectDialog
+          wsBase={wsBase}
+          scenarioId={scenarioId}
+          scenarioName={name}
+          published={publishedVersion !== null}
+          onClose={() => setConnect("")}
         />
       ) : null}
       {toast ? (

@@ -32,12 +32,15 @@ export function VersionsDrawer({
   onClose,
   onCompare,
   onRolledBack,
+  onConnect,
 }: {
   base: string;
   publishedVersion: number | null;
   onClose: () => void;
   onCompare: (a: number, b: number) => void;
   onRolledBack: (v: Version) => void;
+  /** Open "Connect to a channel" (offered once a version is live). */
+  onConnect?: () => void;
 }) {
   const { t, lang } = useI18n();
   const [versions, setVersions] = useState<Version[] | null>(null);
@@ -80,6 +83,13 @@ export function VersionsDrawer({
         </button>
       </div>
       {error ? <div className="bf-alert bf-alert-error">{error}</div> : null}
+      {publishedVersion && onConnect ? (
+        <div className="bf-pad">
+          <button type="button" className="bf-btn bf-btn-small" onClick={onConnect} data-testid="versions-connect">
+            {t("connect.open")}
+          </button>
+        </div>
+      ) : null}
       {versions === null ? <p className="bf-muted">{t("common.loading")}</p> : null}
       {versions && !versions.length ? <p className="bf-muted">{t("versions.none")}</p> : null}
       {versions && versions.length >= 2 ? (

@@ -1,6 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { createPayload, EMPTY_FORM, formComplete, mergeTemplates, parseOrigins, placeholderNumbers, variablesFor, type WaTemplate } from "./channels";
+import { createPayload, customerChannels, EMPTY_FORM, publishedScenarios, formComplete, mergeTemplates, parseOrigins, placeholderNumbers, variablesFor, type WaTemplate } from "./channels";
 import { defaultData } from "./model/defaults";
+
+describe("what a channel runs", () => {
+  it("offers only published scenarios, by name, and hides preview channels", () => {
+    const list = [
+      { id: "b", name: "Beta", published_version: 2 },
+      { id: "d", name: "Draft only", published_version: null },
+      { id: "a", name: "Alpha", published_version: 1 },
+    ];
+    expect(publishedScenarios(list).map((s) => s.id)).toEqual(["a", "b"]);
+    const channel = (id: number, kind: string) => ({ id, kind }) as never;
+    expect(customerChannels([channel(1, "web"), channel(2, "preview"), channel(3, "telegram")]).map((c: { id: number }) => c.id)).toEqual([1, 3]);
+  });
+});
 
 describe("channel create form", () => {
   it("parses allowed origins typed one per line or comma-separated", () => {
@@ -21,11 +34,13 @@ describe("channel create form", () => {
       access_token: "EAAG",
       app_secret: "s3",
     };
-    expect(createPayload("web", form)).toEqual({ kind: "web", name: "Shop", config: { allowed_origins: ["https://shop.example"] } });
-    expect(createPayload("telegram", form)).toEqual({ kind: "telegram", name: "Shop", secrets: { bot_token: "123:abc" } });
+    expect(createPayload("web", form)).toEqual({ kind: "web", name: "Shop", scenario: null, config: { allowed_origins: ["https://shop.example"] } });
+    expect(createPayload("telegram", form)).toEqual({ kind: "telegram", name: "Shop", scenario: null, secrets: { bot_token: "123:abc" } });
+    expect(createPayload("telegram", { ...form, scenario: "s-1" })).toMatchObject({ scenario: "s-1" });
     expect(createPayload("whatsapp", form)).toEqual({
       kind: "whatsapp",
       name: "Shop",
+      scenario: null,
       config: { phone_number_id: "1055" },
       secrets: { access_token: "EAAG", app_secret: "s3" },
     });

@@ -17,6 +17,44 @@ export interface Channel {
   created_at: string | null;
   /** Only in the answer to a create or rotate: the secrets the server generated, shown once. */
   generated_secrets?: Record<string, string>;
+  /** What it runs (runtime/channel_setup.describe). */
+  scenario_name?: string | null;
+  scenario_published?: boolean;
+  /** What it does while it runs no scenario: straight to the operator queue, or an auto-reply text. */
+  no_scenario_action?: NoScenarioAction;
+  no_scenario_text?: string;
+  /** Web widget only. */
+  snippet?: string;
+  test_url?: string;
+  allowed_origins?: string[];
+}
+
+export type NoScenarioAction = "queue" | "auto_reply";
+
+/** GET /channels/: the channels and what the caller may do with them. */
+export interface ChannelList {
+  results: Channel[];
+  can_manage: boolean;
+  /** May change which scenario a channel runs (admins; editors when the workspace allows it). */
+  can_connect: boolean;
+  editors_can_connect_channels: boolean;
+}
+
+/** A scenario as the pickers need it (GET /scenarios/). */
+export interface ScenarioChoice {
+  id: string;
+  name: string;
+  published_version: number | null;
+}
+
+/** Only published scenarios can run on a channel (the server refuses the others). */
+export function publishedScenarios(list: ScenarioChoice[]): ScenarioChoice[] {
+  return list.filter((s) => s.published_version != null).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The channels a customer can reach (the editor's preview channels are internal). */
+export function customerChannels(list: Channel[]): Channel[] {
+  return list.filter((c) => c.kind !== "preview");
 }
 
 export interface WaTemplate {
@@ -35,6 +73,8 @@ export type CreatableKind = (typeof CREATABLE_KINDS)[number];
 /** The create form's fields, all kinds together; only the chosen kind's ones are sent. */
 export interface ChannelForm {
   name: string;
+  /** A published scenario's id, or "" for none. */
+  scenario: string;
   origins: string;
   bot_token: string;
   phone_number_id: string;
@@ -44,6 +84,7 @@ export interface ChannelForm {
 
 export const EMPTY_FORM: ChannelForm = {
   name: "",
+  scenario: "",
   origins: "",
   bot_token: "",
   phone_number_id: "",
@@ -64,15 +105,17 @@ export function parseOrigins(text: string): string[] {
 /** The POST /channels/ body for a kind (runtime/channels_api.py: config and secrets per kind). */
 export function createPayload(kind: CreatableKind, form: ChannelForm): Record<string, unknown> {
   const name = form.name.trim();
+  const scenario = form.scenario || null;
   switch (kind) {
     case "web":
-      return { kind, name, config: { allowed_origins: parseOrigins(form.origins) } };
+      return { kind, name, scenario, config: { allowed_origins: parseOrigins(form.origins) } };
     case "telegram":
-      return { kind, name, secrets: { bot_token: form.bot_token.trim() } };
+      return { kind, name, scenario, secrets: { bot_token: form.bot_token.trim() } };
     case "whatsapp":
       return {
         kind,
         name,
+        scenario,
         config: { phone_number_id: form.phone_number_id.trim() },
         secrets: { access_token: form.access_token.trim(), app_secret: form.app_secret.trim() },
       };

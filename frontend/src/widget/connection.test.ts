@@ -139,6 +139,31 @@ describe("widget connection", () => {
     expect(FakeSocket.all).toHaveLength(1);
   });
 
+  it("on a page not allowed to embed the chat: tells the site owner why, shows it as refused, never retries", () => {
+    const errors: unknown[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((m) => void errors.push(m));
+    const statuses: boolean[] = [];
+    const refusals: string[] = [];
+    const frames: ServerFrame[] = [];
+    const message = "This chat is not allowed on https://shop.example. An admin can add https://shop.example to the allowed origins of the web widget channel “Site” (Settings → Channels).";
+    const conn = new Connection({
+      url: "ws://h/", storageKey: "bf", ref: "", onFrame: (f) => frames.push(f),
+      onStatus: (online) => statuses.push(online), onRefused: (r) => refusals.push(r),
+    });
+    conn.connect();
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].receive({ type: "error", code: "origin_not_allowed", message });
+    FakeSocket.all[0].drop(4403);
+    expect(errors).toEqual([message]);
+    expect(refusals).toEqual([message]);
+    expect(statuses.at(-1)).toBe(true); // not "offline": no "Reconnecting…" banner
+    vi.advanceTimersByTime(120_000);
+    conn.connect();
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(frames.map((f) => f.code)).toEqual(["origin_not_allowed"]);
+    spy.mockRestore();
+  });
+
   it("backs off exponentially up to 30 s", () => {
     const conn = new Connection({ url: "ws://h/", storageKey: "bf", ref: "", onFrame: () => {}, onStatus: () => {} });
     conn.connect();

@@ -13,6 +13,8 @@ export interface ConnectionOptions {
   ref: string;
   onFrame: (frame: ServerFrame) => void;
   onStatus: (online: boolean) => void;
+  /** The server refused this page for good (4403: not allowed on this site, unknown or disabled widget). */
+  onRefused?: (reason: string) => void;
 }
 
 interface Saved {
@@ -34,6 +36,7 @@ export class Connection {
   private timer = 0;
   private outbox: string[] = [];
   private stopped = false;
+  private refusal = ""; // the message of an `error` frame just before a 4403 close
   private ready = false; // this socket's session is up (a `session` frame came): frames can go out
   // Seq seen during this page's life. A fresh page load asks for the whole transcript (0) so the log
   // can be redrawn; reconnects within the page ask only for what came after the last shown message.
@@ -116,6 +119,7 @@ export class Connection {
         return;
       }
       if (!frame || typeof frame.type !== "string") return;
+      if (frame.type === "error" && frame.code === "origin_not_allowed") this.refusal = String(frame.message || "");
       if (!this.ready && frame.type !== "error") {
         // Only a real session restarts the backoff and flushes the outbox (a refused socket would drop it).
         this.ready = true;
@@ -133,7 +137,13 @@ export class Connection {
       // 4503 (live updates were interrupted, or are down) and any other drop: reconnect with backoff and
       // last_seq; the server replays what this page has not seen from the database.
       // 4403: unknown widget key or a site not allowed to embed it; retrying cannot help.
-      if (ev.code === 4403) this.stopped = true;
+      if (ev.code === 4403) {
+        this.stopped = true;
+        // For the site owner: why the chat does not work on this page (the server said which origin to allow).
+        const reason = this.refusal || "Botflow: this chat is not available on this site (refused with 4403).";
+        console.error(reason);
+        this.opts.onRefused?.(reason);
+      }
       this.opts.onStatus(this.stopped); // not retrying: no "reconnecting" banner
       if (!this.stopped) this.schedule();
     };

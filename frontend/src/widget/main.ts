@@ -153,6 +153,7 @@ function boot(script: HTMLScriptElement): void {
   let typingTimer = 0;
   let queueText = "";
   let offline = false;
+  let refused = false; // the server will never serve this page (see Connection.onRefused)
   // The conversation on screen; a `session` frame for another one means the customer wrote after the last
   // one was closed and the server started a new conversation on this socket (seqs start again at 1).
   let conversationId = "";
@@ -170,7 +171,7 @@ function boot(script: HTMLScriptElement): void {
   applyConfig({});
 
   function renderStatus(): void {
-    const text = offline ? S.reconnecting : queueText;
+    const text = refused ? S.unavailable : offline ? S.reconnecting : queueText;
     status.textContent = text;
     status.hidden = !text;
   }
@@ -329,6 +330,7 @@ function boot(script: HTMLScriptElement): void {
         break;
       case "error": {
         const code = String(f.code || "");
+        if (code === "origin_not_allowed") break; // for the site owner (console), not the visitor
         if (code === "unavailable") break; // live updates are down: closed with 4503, the status says "Reconnecting…"
         if (/token/.test(code)) {
           // A forged or expired resume token: start over with a fresh conversation.
@@ -353,6 +355,11 @@ function boot(script: HTMLScriptElement): void {
     onFrame,
     onStatus: (online) => {
       offline = !online;
+      renderStatus();
+    },
+    onRefused: () => {
+      refused = true;
+      input.disabled = send.disabled = opBtn.disabled = true;
       renderStatus();
     },
   });

@@ -33,6 +33,7 @@ header button:hover{background:rgba(255,255,255,.18)}
 .btns button{background:#fff;border:1px solid var(--c);color:var(--c);border-radius:18px;padding:7px 14px;font-size:13px}
 .btns button:hover:not(:disabled){background:var(--c);color:var(--t)}
 .btns button:disabled{opacity:.5;cursor:default}
+footer :disabled{opacity:.5;cursor:not-allowed}
 .status{padding:8px 14px;font-size:12px;background:#fff8e1;color:#6b4e00;border-top:1px solid #f1e3b0}
 .status[hidden],.typing[hidden]{display:none}
 .typing{padding:4px 16px;font-size:12px;color:#60646c;background:#f6f7f9;font-style:italic}
