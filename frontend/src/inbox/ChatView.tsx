@@ -102,8 +102,21 @@ export function MessageItem({ m, t }: { m: Msg; t: T }) {
             ))}
           </div>
         )}
+        <DeliveryBadge delivery={m.delivery} t={t} />
       </div>
     </li>
+  );
+}
+
+// Outcomes an operator must know about: the customer did not (or may not) get this message.
+const DELIVERY_PROBLEMS = new Set(["failed", "not_sent", "unknown"]);
+
+export function DeliveryBadge({ delivery, t }: { delivery?: string; t: T }) {
+  if (!delivery || !DELIVERY_PROBLEMS.has(delivery)) return null;
+  return (
+    <div className={`ib-delivery ib-delivery-${delivery}`} title={t(`inbox.delivery.${delivery}.hint`)} data-delivery={delivery}>
+      ⚠ {t(`inbox.delivery.${delivery}`)}
+    </div>
   );
 }
 

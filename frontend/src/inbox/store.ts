@@ -12,6 +12,8 @@ export interface Msg {
   node_id?: string;
   operator?: string | null;
   operator_name?: string | null;
+  // Outbound to a messenger: pending | sending | sent | delivered | read | failed | not_sent | unknown.
+  delivery?: string;
   created_at?: string | null;
 }
 
