@@ -237,13 +237,17 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
                 # Deaf to the group until it reconnects: closed with 4503 once the layer works again.
                 channel_layer.health.failed("group_add", exc, socket=self)
 
+    async def _leave(self, group: str) -> None:
+        self._groups.discard(group)
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception as exc:  # a stray subscription at worst (events for a group nobody here is in are dropped)
+            channel_layer.health.failed("group_discard", exc)
+
     async def disconnect(self, code: int) -> None:
         channel_layer.health.unregister(self)
         for group in list(getattr(self, "_groups", ())):
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception as exc:  # the socket is gone either way; the subclass still releases its presence
-                channel_layer.health.failed("group_discard", exc)
+            await self._leave(group)  # never raises: the subclass still releases its presence
 
 
 class WidgetConsumer(FrameConsumer):
@@ -323,12 +327,9 @@ class WidgetConsumer(FrameConsumer):
         try:
             frames = await call(widget.opening_frames, self.web_channel, self.visitor_id, conversation_id, 0)
         except BaseException:
-            self._groups.discard(new)
-            await self.channel_layer.group_discard(new, self.channel_name)
+            await self._leave(new)
             raise
-        old = events.conversation_group(self.conversation_id)
-        self._groups.discard(old)
-        await self.channel_layer.group_discard(old, self.channel_name)
+        await self._leave(events.conversation_group(self.conversation_id))
         self.conversation_id = conversation_id
         self._sent_seq = 0
         await self._send_opening(frames)
