@@ -109,6 +109,7 @@ def test_editor_adds_a_whatsapp_template_node_from_the_palette(e2e_server, e2e_b
         with steps.step("a new scenario gets a template node from the palette, with its Next port"):
             page.get_by_test_id("new-scenario-name").fill(f"Templates {suffix}")
             page.get_by_test_id("create-scenario").click()
+            page.get_by_test_id("template-blank").click()  # "New scenario" offers a blank canvas or a template
             page.wait_for_url(re.compile(r"/editor/[0-9a-f-]{36}/$"))
             expect(page.get_by_test_id("save-state")).to_have_text("All changes saved")
             page.get_by_test_id("palette-template").click()
