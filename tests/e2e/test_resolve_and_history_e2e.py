@@ -207,3 +207,56 @@ def test_contact_named_by_email_and_history_finds_the_resolved_chat(e2e_server, 
     finally:
         operator_ctx.close()
         customer_ctx.close()
+
+
+EDITOR_WORDS = {
+    "en": {"locale": "en-US", "problems": "Problems", "saved": "All changes saved", "start": "Start node",
+           "exit": "Exit “Sales” of Buttons “Choose a topic” is not connected"},
+    "ru": {"locale": "ru-RU", "problems": "Проблемы", "saved": "Всё сохранено", "start": "Стартовый блок",
+           "exit": "Выход «Sales» шага Кнопки “Choose a topic” никуда не ведёт"},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_editor_problems_and_start_list_name_steps_not_ids(e2e_server, e2e_browser, editor_account, steps, lang):
+    import json
+
+    words = EDITOR_WORDS[lang]
+    context = e2e_browser.new_context(locale=words["locale"], viewport={"width": 1440, "height": 900})
+    try:
+        page = steps.page("editor", context.new_page())
+        with steps.step("a scenario with an unconnected button and an unreachable step"):
+            login(page, e2e_server.url, *editor_account, next_path="/")
+            csrf = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
+            document = {
+                "format": "botflow/scenario", "version": 1, "start": "buttons_f4cc8v",
+                "nodes": [
+                    {"id": "buttons_f4cc8v", "type": "buttons", "position": {"x": 0, "y": 0},
+                     "data": {"text": "Choose a topic", "buttons": [{"id": "b_fefv2l", "label": "Sales"}]}},
+                    {"id": "message_q9w8e7", "type": "message", "position": {"x": 360, "y": 200},
+                     "data": {"text": "Nobody comes here"}},
+                    {"id": "end_a1s2d3", "type": "end", "position": {"x": 700, "y": 200}, "data": {}},
+                ],
+                "edges": [{"id": "e1", "source": "message_q9w8e7", "source_port": "next", "target": "end_a1s2d3"}],
+            }
+            created = page.request.post(f"{e2e_server.url}/api/w/demo/scenarios/",
+                                        data=json.dumps({"name": f"Ids {lang}", "document": document}),
+                                        headers={"Content-Type": "application/json", "X-CSRFToken": csrf})
+            assert created.status == 201, created.text()
+            page.goto(f"{e2e_server.url}/editor/{created.json()['id']}/")
+            page.get_by_role("combobox", name=re.compile("Language|Язык")).first.select_option(lang)
+            expect(page.get_by_test_id("save-state")).to_have_text(words["saved"], timeout=15_000)
+        with steps.step("the problems panel and the start list speak of steps and buttons"):
+            page.get_by_role("button", name=words["problems"]).first.click()
+            problems = page.get_by_test_id("problems")
+            expect(problems).to_contain_text(words["exit"])
+            text = problems.inner_text()
+            assert not re.search(r"buttons_f4cc8v|b_fefv2l|message_q9w8e7|end_a1s2d3|finding\.", text), text
+            settings = page.get_by_test_id("scenario-settings")
+            options = settings.locator("select").first.locator("option").all_inner_texts()
+            assert any("Choose a topic" in o for o in options), options
+            assert not any(re.search(r"_[a-z0-9]{6}$", o) for o in options), options
+            steps.output.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(steps.output / f"{lang}-editor-problems.png"))
+    finally:
+        context.close()
