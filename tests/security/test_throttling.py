@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from runtime.models import Contact, Conversation, Message
 from tests.channels_app.conftest import make_world
-from tests.security._widget import drain, inbound_texts, open_session, widget_socket
+from tests.security._widget import clear_scenario_caches, drain, inbound_texts, open_session, widget_socket
 
 PASSWORD = "Corr3ct-horse-battery"
 LOCKOUT = 600
@@ -133,6 +133,7 @@ def test_failures_on_the_token_endpoint_lock_the_login_page_too(users):
 @pytest.fixture
 def world(transactional_db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    clear_scenario_caches()
     return make_world()
 
 
