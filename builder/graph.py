@@ -23,6 +23,7 @@ from runtime.engine.expressions import diagnose
 _TEMPLATE_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+|\[\d+\])*$")
 _ROOT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*")
+_WEB_URL_START = re.compile(r"https?://", re.IGNORECASE)
 
 # Templated data fields per node type (`items/*/field` for lists of objects).
 TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -204,7 +205,27 @@ class _Checker:
         self.check_loops(graph)
         self.check_variables()
         self.check_departments()
+        self.check_urls()
         return self.findings
+
+    def check_urls(self) -> None:
+        """Links and media are http(s) only: a `javascript:` or `data:` URL would run or render in the
+        widget, the inbox and the editor's preview. A URL that starts with a variable is checked when it is
+        rendered (the engine drops a media URL that is not http(s))."""
+        for index, node in self.nodes:
+            data = _as_dict(node.get("data"))
+            node_type = node.get("type")
+            if node_type == "message":
+                url, parts = _as_dict(data.get("media")).get("url"), ["nodes", index, "data", "media", "url"]
+            elif node_type == "http_request":
+                url, parts = data.get("url"), ["nodes", index, "data", "url"]
+            else:
+                continue
+            if not isinstance(url, str) or not url.strip() or url.strip().startswith("{{"):
+                continue
+            if not _WEB_URL_START.match(url.strip()):
+                self.add("url_scheme", "The URL must start with http:// or https:// (javascript:, data: and other "
+                         "schemes are not allowed)", parts, node["id"])
 
     def check_ids(self) -> None:
         seen: set[str] = set()

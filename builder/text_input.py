@@ -4,7 +4,8 @@ JSON may spell a character as `\\ud800` without its pair. Python decodes that in
 surrogate, which neither UTF-8 nor PostgreSQL can hold: it used to fail deep inside a view (HTTP 500) or a
 websocket action (`internal_error`). `find_bad_text` is the one check, run at each edge where JSON enters:
 
-* every HTTP request body that is JSON (`BadTextMiddleware`, before any view: API, import, webhooks),
+* every HTTP request body that is JSON (`refuse_bad_body`, run by the site's security middleware before any
+  view: API, import, webhooks),
 * uploaded bundle files (builder/transfer.py, multipart bodies are not JSON),
 * websocket frames (channels_app/consumers.py FrameConsumer.receive: an `error` frame `bad_text`).
 
@@ -15,11 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MESSAGE = "Text must be valid Unicode: a lone surrogate (like \\ud800) is not a character."
@@ -62,32 +62,23 @@ def bad_text_response(path: str) -> JsonResponse:
                         status=400)
 
 
-class BadTextMiddleware:
-    """Refuse a JSON request body holding a lone surrogate with a 400 naming the field, before any view.
+def refuse_bad_body(request: HttpRequest) -> JsonResponse | None:
+    """A 400 naming the field when a JSON request body holds a lone surrogate, else None. Run before any view
+    by the site's security middleware (channels_app/security_headers.py).
 
     Form bodies are skipped: Django decodes them with U+FFFD replacement, so no surrogate can come through.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in ("POST", "PUT", "PATCH") and not request.content_type.startswith(_FORM_TYPES):
-            path = self._bad_path(request)
-            if path is not None:
-                return bad_text_response(path)
-        return self.get_response(request)
-
-    @staticmethod
-    def _bad_path(request: HttpRequest) -> str | None:
-        try:
-            raw = request.body
-        except RequestDataTooBig:
-            return None  # the view answers 413 as before
-        if not _ESCAPE.search(raw):
-            return None
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None  # not JSON (or absurdly deep): the view's own parsing answers
-        return find_bad_text(data)
+    if request.method not in ("POST", "PUT", "PATCH") or request.content_type.startswith(_FORM_TYPES):
+        return None
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        return None  # the view answers 413 as before
+    if not _ESCAPE.search(raw):
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None  # not JSON (or absurdly deep): the view's own parsing answers
+    path = find_bad_text(data)
+    return bad_text_response(path) if path is not None else None

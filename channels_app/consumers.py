@@ -23,6 +23,8 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 
+from builder.text_input import MESSAGE as TEXT_MESSAGE
+from builder.text_input import find_bad_text
 from channels_app import events, presence, queue, services
 from channels_app import layer as channel_layer
 from channels_app.errors import ActionError
@@ -201,6 +203,13 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             content = json.loads(text_data)
         except ValueError:
             await self._violation("bad_json", "The frame is not valid JSON.")
+            return
+        bad = find_bad_text(content)
+        if bad is not None:
+            # A lone surrogate (\ud800) cannot be stored: say where, instead of failing the action.
+            client_id = content.get("client_id") if isinstance(content, dict) else None
+            await self.send_error("bad_text", TEXT_MESSAGE, extra={"where": bad},
+                                  client_id=client_id if find_bad_text(client_id) is None else None)
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self._violation("bad_frame", 'A frame is a JSON object with a "type".')

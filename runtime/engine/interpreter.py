@@ -84,7 +84,7 @@ from .events import (
 )
 from .expressions import ExpressionError, evaluate, evaluate_bool
 from .state import ENDED, HANDOFF, HTTP, IDLE, INPUT, JUMP, TIMER, State
-from .templating import header_escape, json_string_escape, render, render_url, to_text
+from .templating import header_escape, is_web_url, json_string_escape, render, render_url, to_text
 from .texts import DEFAULT_OPERATOR_KEYWORDS
 from .texts import text as default_text
 from .validation import normalise_choice, validate
@@ -415,7 +415,10 @@ def _enter_message(run: _Run, node: ir.MessageNode) -> str | None:
     v = run.st.variables
     media = None
     if node.media is not None:
-        media = Media(node.media.kind, render_url(node.media.url, v), render(node.media.caption, v))
+        url = render_url(node.media.url, v).strip()
+        # Validation flags a literal non-http(s) URL; a variable can still render one: never send it.
+        if is_web_url(url):
+            media = Media(node.media.kind, url, render(node.media.caption, v))
     _send(run, node, render(node.text, v), media=media)
     return _follow(run, node, "next")
 

@@ -115,6 +115,15 @@ def header_escape(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
+_WEB_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute http(s) URL: the only kind a message may link or embed (a `javascript:` or
+    `data:` URL would run or render in the widget, the inbox or the editor's preview)."""
+    return _WEB_URL.match(url.strip()) is not None
+
+
 def render_url(template: str, variables: Mapping[str, Any]) -> str:
     """URL templates: values are percent-encoded, except a placeholder that opens the URL (a base URL)."""
     from urllib.parse import quote

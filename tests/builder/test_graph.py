@@ -225,3 +225,22 @@ json_values = st.recursive(
 def test_validation_never_crashes_on_garbage(doc):
     for finding in validate(doc):
         assert finding.code and finding.message and finding.severity in ("error", "warning")
+
+
+def test_links_and_media_are_http_or_https_only():
+    def message(node_id: str, url: str) -> dict:
+        return {"id": node_id, "type": "message", "position": {"x": 0, "y": 0},
+                "data": {"text": "x", "media": {"kind": "file", "url": url}}}
+
+    doc = full_document()
+    doc["nodes"] += [message("media_bad", "javascript:alert(1)"), message("media_data", " DATA:image/png;base64,AA"),
+                     message("media_ok", "HTTPS://x.test/a.png"), message("media_var", "{{ref}}"),
+                     {"id": "fetch_file", "type": "http_request", "position": {"x": 0, "y": 0},
+                      "data": {"method": "GET", "url": "file:///etc/passwd"}}]
+    found = {(f.code, f.node_id, f.path) for f in check_graph(doc, **REFS) if f.code == "url_scheme"}
+    index = {n["id"]: i for i, n in enumerate(doc["nodes"])}
+    assert found == {
+        ("url_scheme", "media_bad", f"/nodes/{index['media_bad']}/data/media/url"),
+        ("url_scheme", "media_data", f"/nodes/{index['media_data']}/data/media/url"),
+        ("url_scheme", "fetch_file", f"/nodes/{index['fetch_file']}/data/url"),
+    }

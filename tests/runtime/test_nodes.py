@@ -46,6 +46,19 @@ def test_message_sends_text_and_media_then_follows_next():
     assert bot.state.waiting == "ended"
 
 
+def test_a_media_url_that_renders_to_another_scheme_is_never_sent():
+    # Validation flags a literal javascript:/data: URL; one that comes from a variable is dropped at render time.
+    for link in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                 "vbscript:x", "//evil.example/x.png", "file:///etc/passwd"):
+        bot = Bot(doc([node("m", "message", text="See", media={"kind": "file", "url": "{{ref}}"})]))
+        bot.start(ref=link)
+        sent = bot.of(fx.SendMessage)
+        assert sent[0].text == "See" and sent[0].media is None, link
+    bot = Bot(doc([node("m", "message", text="See", media={"kind": "file", "url": "{{ref}}"})]))
+    bot.start(ref="HTTPS://x.test/a.pdf")
+    assert bot.of(fx.SendMessage)[0].media == fx.Media("file", "HTTPS://x.test/a.pdf", "")
+
+
 def test_unconnected_next_ends_the_conversation():
     bot = Bot(doc([node("m", "message", text="Only me")]))
     bot.start()

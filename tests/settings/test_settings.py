@@ -1,5 +1,6 @@
 """Settings are parsed strictly from the environment; a bad value stops startup naming the variable."""
 
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +34,22 @@ def test_embedded_default_is_sqlite_and_in_memory_layer():
 def test_database_and_redis_urls_switch_to_postgres_and_pubsub():
     out = load_settings(DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/0")
     assert "django.db.backends.postgresql channels_redis.pubsub.RedisPubSubChannelLayer" in out.stdout
+
+
+def test_a_sqlite_database_url_gets_the_same_sqlite_options(tmp_path):
+    # Without WAL, IMMEDIATE and the busy timeout, concurrent writers fail with "database is locked".
+    code = ("import json, os; os.environ['DJANGO_SETTINGS_MODULE']='channels_app.settings';"
+            "from channels_app import settings as s; print(json.dumps(s.DATABASES['default']['OPTIONS']))")
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SQLITE_PATH"}}
+    options = {}
+    for env in ({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}, {"SQLITE_PATH": str(tmp_path / "y.sqlite3")}):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        options[next(iter(env))] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert options["DATABASE_URL"] == options["SQLITE_PATH"]
+    assert options["DATABASE_URL"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["DATABASE_URL"]["init_command"]
 
 
 @pytest.mark.parametrize(
