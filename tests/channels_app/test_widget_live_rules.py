@@ -80,3 +80,26 @@ async def test_call_operator_twice_answers_with_the_queue_position_and_no_raw_id
     assert handoffs == 1
     await customer.disconnect()
 
+
+
+async def test_reopen_into_the_queue_applies_live_in_the_open_widget(world):
+    from builder.models import Workspace
+
+    await database_sync_to_async(lambda: Workspace.objects.filter(pk=world.workspace.pk).update(
+        settings={**(world.workspace.settings or {}), "reopen": "queue"}))()
+    customer, session = await _start(world)
+    await customer.send_json_to({"type": "button", "button_id": "__operator__", "client_id": "op1"})
+    await receive_until(customer, "queue")
+    await database_sync_to_async(queue.claim)(world.operator, session["conversation_id"])
+    await database_sync_to_async(queue.resolve)(world.operator, session["conversation_id"])
+    await receive_until(customer, "closed")
+
+    await customer.send_json_to({"type": "message", "text": "still there?", "client_id": "again1"})
+    seen = []
+    while not (any(f.get("client_id") == "again1" for f in seen) and any(f["type"] == "queue" for f in seen)):
+        seen.append(await customer.receive_json_from(timeout=5))
+    assert not any(f["type"] == "session" for f in seen)  # the same conversation, back in its queue
+    assert next(f for f in seen if f["type"] == "queue")["position"] == 1
+    reopened = await database_sync_to_async(Conversation.objects.get)(pk=session["conversation_id"])
+    assert reopened.mode == "queued" and reopened.handoff["reason"] == "reopened"
+    await customer.disconnect()
