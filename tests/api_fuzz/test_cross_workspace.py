@@ -38,6 +38,7 @@ PUBLIC_ROUTES = {
     "webhooks/telegram/<str:key>/": "Telegram webhook: authenticated by the channel key and secret header",
     "webhooks/whatsapp/<str:key>/": "WhatsApp webhook: authenticated by the channel key and signature",
     "api/widget/<str:key>/config": "public widget config, looked up by the channel's public key",
+    "w/<str:key>/test/": "a web channel's sample page embedding its widget, looked up by the public widget key",
 }
 # Plain Django function views: the methods they serve (class-based views are introspected).
 FUNCTION_VIEW_METHODS = {
