@@ -166,6 +166,9 @@ def test_a_condition_says_what_is_expected_and_where(e2e_server, e2e_browser, ed
             expect(error).not_to_contain_text("invalid syntax")
             expect(field).to_have_attribute("aria-invalid", "true")
             shot(page, f"condition-error-{lang}", page.get_by_test_id("inspector"))
+            page.get_by_test_id("problems-toggle").click()
+            expect(page.get_by_test_id("problems")).to_contain_text(expected)  # the same words in the list
+            page.get_by_test_id("problems-toggle").click()
 
         with steps.step(f"[{lang}] an unquoted word is named, with quotes suggested"):
             field.fill("topic == Sales")
@@ -279,5 +282,28 @@ def test_changes_not_published_indicator_and_return_points(e2e_server, e2e_brows
             expect(state).to_have_text("Published v2")
             page.reload()
             expect(page.get_by_test_id("publish-state")).to_have_text("Published v2")
+    finally:
+        context.close()
+
+
+def test_importing_a_taken_name_says_it_was_renamed(e2e_server, e2e_browser, editor_account, steps):
+    context = e2e_browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 860})
+    try:
+        page = steps.page("editor", context.new_page())
+        with steps.step("the import preview says the taken name gets a number, and the list has no twins"):
+            login(page, e2e_server.url, *editor_account, next_path="/")
+            bundle = page.request.get(f"{e2e_server.url}/api/w/demo/scenarios/").json()
+            quiz = next(s for s in bundle if s["slug"] == "quiz")
+            exported = page.request.get(f"{e2e_server.url}/api/w/demo/scenarios/{quiz['id']}/export/").body()
+            page.get_by_test_id("import-file").set_input_files(
+                {"name": "quiz.json", "mimeType": "application/json", "buffer": exported})
+            plan = page.get_by_test_id("import-plan")
+            expect(plan.get_by_test_id("import-renamed")).to_have_text(
+                f"«{quiz['name']}» здесь уже есть: импортирован как «{quiz['name']} (2)»")
+            shot(page, "import-renamed-ru", plan)
+            plan.get_by_test_id("import-confirm").click()
+            page.wait_for_url(re.compile(r"/editor/[0-9a-f-]{36}/$"))
+            names = [s["name"] for s in page.request.get(f"{e2e_server.url}/api/w/demo/scenarios/").json()]
+            assert len(names) == len(set(names)), names
     finally:
         context.close()

@@ -33,6 +33,7 @@ import { nodeTypes } from "./nodes";
 import { DND_MIME, Palette } from "./Palette";
 import { Preview } from "./Preview";
 import { ScenarioSettings } from "./ScenarioSettings";
+import { expressionMessage, isExpressionFinding } from "./expressionText";
 import { findingMessage, nodeTitle, type NodeInfo } from "./findingText";
 import { StatusContext, StatusStore } from "./status";
 import { DiffCanvas, VersionsDrawer, type Version } from "./Versions";
@@ -533,7 +534,13 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
     return next;
   })();
   const shownFindings = useMemo(
-    () => findings.map((f) => ({ ...f, message: findingMessage(t, f, (id) => nodeInfo.get(id)) })),
+    () =>
+      findings.map((f) => ({
+        ...f,
+        // An expression's problem says what was expected and at which column (the same words as under its field).
+        message:
+          isExpressionFinding(f) && f.params?.reason ? expressionMessage(t, f) : findingMessage(t, f, (id) => nodeInfo.get(id)),
+      })),
     [findings, nodeInfo, t],
   );
   useEffect(() => store.setFindings(shownFindings), [store, shownFindings]);

@@ -78,6 +78,8 @@ export interface Finding {
   node_id?: string | null;
   path?: string;
   message: string;
+  /** What the editor needs to word the problem itself, e.g. an expression's `reason` and `column`. */
+  params?: Record<string, unknown> | null;
 }
 
 export function emptyDocument(name = ""): ScenarioDocument {
