@@ -85,6 +85,10 @@ def test_new_scenario_from_a_template(e2e_server, e2e_browser, editor_account, s
         page = steps.page("editor", context.new_page())
         with steps.step(f"[{lang}] 'New scenario' offers Blank and the six examples in the UI's language"):
             login(page, e2e_server.url, *editor_account, next_path="/")
+            page.set_viewport_size({"width": 1024, "height": 860})
+            expect(page.get_by_test_id("scenario-table")).to_be_visible()
+            shot(page, f"list-{lang}-1024")
+            page.set_viewport_size({"width": 1280, "height": 860})
             page.get_by_test_id("create-scenario").click()
             dialog = page.get_by_role("dialog", name=title)
             expect(dialog).to_be_visible()
