@@ -300,6 +300,7 @@ class _Checker:
                     f"Node '{source}' has no port '{port}' (ports: {known})",
                     ["edges", index, "source_port"],
                     source,
+                    params={"node": source, "port": port},
                 )
                 continue
             if (source, port) in used:
@@ -308,6 +309,7 @@ class _Checker:
                     f"Port '{port}' of node '{source}' has more than one edge",
                     ["edges", index, "source_port"],
                     source,
+                    params={"node": source, "port": port},
                 )
                 continue
             used[(source, port)] = index
@@ -330,10 +332,12 @@ class _Checker:
                         ["nodes", index],
                         node_id,
                         warning=True,
+                        params={"node": node_id, "port": port},
                     )
                 else:
                     self.add(
-                        "port_unconnected", f"Port '{port}' of node '{node_id}' is not connected", ["nodes", index], node_id
+                        "port_unconnected", f"Port '{port}' of node '{node_id}' is not connected", ["nodes", index], node_id,
+                        params={"node": node_id, "port": port},
                     )
         return graph
 
@@ -388,6 +392,7 @@ class _Checker:
                     ["nodes", index],
                     node_id,
                     warning=True,
+                    params={"node": node_id},
                 )
 
     def check_loops(self, graph: nx.DiGraph) -> None:
@@ -401,12 +406,13 @@ class _Checker:
                 if not sub.has_edge(only, only):
                     continue
             first = min(component, key=lambda nid: self.by_id[nid][0])
-            members = ", ".join(sorted(component, key=lambda nid: self.by_id[nid][0]))
+            ordered = sorted(component, key=lambda nid: self.by_id[nid][0])
             self.add(
                 "infinite_loop",
-                f"Loop without a step that waits for the customer: {members}",
+                f"Loop without a step that waits for the customer: {', '.join(ordered)}",
                 ["nodes", self.by_id[first][0]],
                 first,
+                params={"nodes": ordered},
             )
 
     def check_variables(self) -> None:
@@ -417,7 +423,7 @@ class _Checker:
                 declared.add(name)
 
         def undeclared(name: str, parts: list, node_id: str) -> None:
-            self.add("variable_undeclared", f"Variable '{name}' is not declared", parts, node_id)
+            self.add("variable_undeclared", f"Variable '{name}' is not declared", parts, node_id, params={"name": name})
 
         for index, node in self.nodes:
             node_type, data, nid = _type_name(node), _as_dict(node.get("data")), node["id"]

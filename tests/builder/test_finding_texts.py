@@ -51,3 +51,23 @@ def test_every_finding_code_has_an_english_and_a_russian_text():
         keys = {k.removeprefix("finding.").split(".")[0] for k in table if k.startswith("finding.") and table[k]}
         missing = sorted(backend_codes() - keys)
         assert not missing, f"{lang}: no editor text for finding code(s) {missing}"
+
+
+def test_step_and_exit_findings_carry_their_ids_as_parameters_for_the_editor_to_name():
+    from builder.graph import check_graph
+
+    doc = {
+        "start": "buttons_f4cc8v",
+        "nodes": [
+            {"id": "buttons_f4cc8v", "type": "buttons",
+             "data": {"text": "Pick", "buttons": [{"id": "b_fefv2l", "label": "Sales"}]}},
+            {"id": "loop_a", "type": "set_variable", "data": {"assignments": []}},
+            {"id": "loop_b", "type": "set_variable", "data": {"assignments": []}},
+        ],
+        "edges": [{"id": "e1", "source": "loop_a", "source_port": "next", "target": "loop_b"},
+                  {"id": "e2", "source": "loop_b", "source_port": "next", "target": "loop_a"}],
+    }
+    by_code = {f.code: f.params for f in check_graph(doc)}
+    assert by_code["port_unconnected"] == {"node": "buttons_f4cc8v", "port": "b_fefv2l"}
+    assert by_code["unreachable_node"]["node"] in ("loop_a", "loop_b")
+    assert by_code["infinite_loop"] == {"nodes": ["loop_a", "loop_b"]}

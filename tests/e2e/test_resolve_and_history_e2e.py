@@ -213,7 +213,7 @@ EDITOR_WORDS = {
     "en": {"locale": "en-US", "problems": "Problems", "saved": "All changes saved", "start": "Start node",
            "exit": "Exit “Sales” of Buttons “Choose a topic” is not connected"},
     "ru": {"locale": "ru-RU", "problems": "Проблемы", "saved": "Всё сохранено", "start": "Стартовый блок",
-           "exit": "Выход «Sales» шага Кнопки “Choose a topic” никуда не ведёт"},
+           "exit": "Выход «Sales» шага Кнопки «Choose a topic» никуда не ведёт"},
 }
 
 

@@ -72,6 +72,7 @@ for (const [code, message, path] of [
   ["too_large", "Must be at most 2592000", "/nodes/3/data/seconds"],
   ["duplicate_item", "[1, 1] has non-unique elements", "/nodes/3/data/keywords"],
   ["invalid", "something odd", "/nodes/3/data/text"],
+  ["url_scheme", "The URL must start with http:// or https://", "/nodes/1/data/media/url"],
 ]) SAMPLES[code] = [{ code, message, path, node_id: "buttons_f4cc8v" }];
 
 const RAW_ID = /buttons_f4cc8v|b_fefv2l|message_a1b2c3|end_zz99yy|ask_x1y2z3|b_gone12|message_zzzzzz|e_q1w2e3/;

@@ -29,7 +29,7 @@ export const FINDING_CODES = [
   "infinite_loop", "variable_undeclared", "template_invalid", "expression_invalid", "department_missing",
   "node_type_unknown", "field_missing", "field_unknown", "wrong_type", "invalid_value", "invalid_format", "too_short",
   "too_long", "too_few", "too_many", "too_small", "too_large", "duplicate_item", "invalid", "template_not_approved",
-  "template_unmapped",
+  "template_unmapped", "url_scheme",
 ];
 
 const TEXT_FIELDS = ["text", "prompt", "message", "template"];
@@ -44,7 +44,7 @@ export function nodeTitle(t: T, node: NodeInfo | undefined): string {
   if (!node) return t("finding.missing_step");
   const kind = t(`type.${node.type}`);
   const text = TEXT_FIELDS.map((k) => node.data?.[k]).find((v) => typeof v === "string" && v.trim());
-  return text ? `${kind} “${clip(text as string)}”` : kind;
+  return text ? t("finding.step_title", { kind, text: clip(text as string) }) : kind;
 }
 
 /** An exit of a step as the canvas labels it (a button's label, a rule's label, "Next", …). */
@@ -137,6 +137,7 @@ export function findingMessage(t: T, f: FindingIn, lookup: NodeLookup): string {
     case "invalid":
     case "template_invalid":
     case "expression_invalid":
+    case "url_scheme":
       return t(`finding.${f.code}`, { field: fieldName(t, path) });
     default: {
       const key = `finding.${f.code}`;
