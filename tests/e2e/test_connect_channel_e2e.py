@@ -235,3 +235,59 @@ def test_the_same_screens_in_russian(e2e_server, e2e_browser, steps):
     finally:
         context.close()
 
+
+
+def test_editors_connect_scenarios_only_when_an_admin_allows_it(e2e_server, e2e_browser, editor_account, steps):
+    admin_ctx = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 1000})
+    editor_ctx = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 1000})
+    suffix = uuid.uuid4().hex[:6]
+    try:
+        admin = steps.page("admin", admin_ctx.new_page())
+        with steps.step("the admin has a scenario and a web channel without one"):
+            login(admin, e2e_server.url, "admin", ADMIN_PASSWORD, next_path="/")
+            scenario_id = _publish_new_scenario(admin, e2e_server.url, admin_ctx, f"Editors {suffix}", "Hello!")
+            channel = admin.request.post(
+                f"{e2e_server.url}/api/w/demo/channels/",
+                data=json.dumps({"kind": "web", "name": f"Landing {suffix}"}),
+                headers={"Content-Type": "application/json", "X-CSRFToken": _csrf(admin_ctx)})
+            assert channel.status == 201, channel.text()
+        editor = steps.page("editor", editor_ctx.new_page())
+        with steps.step("by default the editor sees the channels but may not change them"):
+            login(editor, e2e_server.url, *editor_account, next_path="/")
+            editor.goto(f"{e2e_server.url}/editor/{scenario_id}/")
+            editor.get_by_role("button", name="History").click()
+            editor.get_by_test_id("versions-connect").click()
+            dialog = editor.get_by_test_id("connect-dialog")
+            expect(dialog).to_contain_text("Only admins change channels.")
+            row = dialog.locator("li", has_text=f"Landing {suffix}")
+            expect(row).to_contain_text("No scenario")
+            expect(row).to_contain_text("Every customer goes straight to the operator queue.")
+            expect(row.get_by_role("button", name="Connect")).to_have_count(0)
+            expect(dialog.get_by_test_id("connect-new-web")).to_have_count(0)
+        with steps.step("the admin lets editors connect scenarios in Settings"):
+            admin.goto(f"{e2e_server.url}/settings/")
+            admin.get_by_test_id("editors-can-connect").check()
+            expect(admin.get_by_test_id("editors-can-connect")).to_be_checked()
+        with steps.step("now the editor connects the scenario in one click, and still cannot create channels"):
+            editor.reload()
+            editor.get_by_role("button", name="History").click()
+            editor.get_by_test_id("versions-connect").click()
+            dialog = editor.get_by_test_id("connect-dialog")
+            row = dialog.locator("li", has_text=f"Landing {suffix}")
+            row.get_by_role("button", name="Connect").click()
+            expect(row).to_contain_text("Runs this scenario")
+            expect(dialog.get_by_test_id("connect-done")).to_contain_text(f"“Landing {suffix}” now runs this scenario.")
+            expect(dialog.get_by_test_id("connect-new-web")).to_have_count(0)
+            _no_raw_keys(editor)
+        with steps.step("the editor's settings page shows the rule, not the admin controls"):
+            editor.goto(f"{e2e_server.url}/settings/")
+            expect(editor.get_by_test_id("editors-access")).to_have_text(
+                "You can change which scenario a channel runs; an admin manages everything else.")
+            expect(editor.get_by_test_id("channel-form")).to_have_count(0)
+    finally:
+        with contextlib.suppress(Exception):
+            admin.goto(f"{e2e_server.url}/settings/")
+            admin.get_by_test_id("editors-can-connect").uncheck()
+            expect(admin.get_by_test_id("editors-can-connect")).not_to_be_checked()
+        admin_ctx.close()
+        editor_ctx.close()

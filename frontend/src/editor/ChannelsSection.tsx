@@ -257,11 +257,14 @@ function EditorsAccess({ base, access, onChange }: { base: string; access: Chann
           checked={access.editors_can_connect_channels}
           data-testid="editors-can-connect"
           onChange={async (e) => {
+            const wanted = e.target.checked;
             setError("");
+            onChange({ ...access, editors_can_connect_channels: wanted }); // shown at once, undone if refused
             try {
-              const next = await api.patch<ChannelList>(`${base}channels/settings/`, { editors_can_connect_channels: e.target.checked });
+              const next = await api.patch<ChannelList>(`${base}channels/settings/`, { editors_can_connect_channels: wanted });
               onChange({ ...access, ...next });
             } catch (err) {
+              onChange({ ...access, editors_can_connect_channels: !wanted });
               setError(message(err));
             }
           }}
