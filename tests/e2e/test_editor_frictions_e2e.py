@@ -275,6 +275,12 @@ def test_changes_not_published_indicator_and_return_points(e2e_server, e2e_brows
             page.get_by_test_id("field-text").fill("Our sales team will answer shortly")
             expect(state).to_have_text("Changes not published", timeout=15_000)
             shot(page, "topbar-unpublished-en", page.locator(".bf-topbar"))
+            page.goto(f"{e2e_server.url}/")  # the list says so too
+            row = page.get_by_test_id("scenario-table").locator("tr", has_text="Publish state")
+            expect(row.get_by_test_id("list-unpublished")).to_have_text("Changes not published")
+            page.go_back()
+            saved(page)
+            page.locator('.react-flow__node[data-id="yes"]').click()
 
         with steps.step("undoing the edit by hand means nothing to publish; publishing again clears it"):
             page.get_by_test_id("field-text").fill("Sales")

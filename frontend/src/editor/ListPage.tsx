@@ -16,6 +16,7 @@ interface Row {
   updated_by: string | null;
   published_version: number | null;
   has_errors: boolean;
+  has_unpublished_changes?: boolean;
 }
 
 interface ImportPlan {
@@ -200,6 +201,11 @@ export function ListPage({ boot }: { boot: Bootstrap }) {
                     ) : (
                       <span className="bf-chip">{t("list.draft")}</span>
                     )}
+                    {r.published_version && r.has_unpublished_changes ? (
+                      <span className="bf-chip bf-chip-changed" data-testid="list-unpublished">
+                        {t("pub.pending")}
+                      </span>
+                    ) : null}
                     {r.has_errors ? <span className="bf-chip bf-chip-removed">{t("list.has_errors")}</span> : null}
                   </td>
                   <td className="bf-muted">
