@@ -132,6 +132,10 @@ def test_operator_claims_replies_and_returns_the_customer_to_the_rating(e2e_serv
             buttons.last.click()
             expect(widget.log).to_contain_text("Thank you for your rating!", timeout=15_000)
             expect(transcript).to_contain_text("Thank you for your rating!", timeout=10_000)
+            # Live, without a reload: the rating among the variables and the mode the bot's end left the chat in.
+            rating = operator.get_by_test_id("variables").locator("tr", has=operator.locator("th", has_text=re.compile(r"^rating$")))
+            expect(rating).to_contain_text("5", timeout=10_000)
+            expect(chat.locator(".ib-mode")).to_have_text("Resolved", timeout=10_000)
     finally:
         operator_ctx.close()
         customer_ctx.close()

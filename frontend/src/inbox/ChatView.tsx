@@ -342,7 +342,7 @@ export function ChatView(props: Props) {
             </>
           )}
           <dt>{t("inbox.channel")}</dt>
-          <dd>{conv.channel ? `${conv.channel.name} (${conv.channel.kind})` : "—"}</dd>
+          <dd>{conv.channel ? `${conv.channel.name} (${t(`inbox.kind.${conv.channel.kind}`) === `inbox.kind.${conv.channel.kind}` ? conv.channel.kind : t(`inbox.kind.${conv.channel.kind}`)})` : "—"}</dd>
           <dt>{t("inbox.ref")}</dt>
           <dd>{conv.ref || handoff.ref || "—"}</dd>
         </dl>
