@@ -274,10 +274,10 @@ class WidgetConsumer(FrameConsumer):
         shake = await call(widget.handshake, key, _header(self.scope, b"origin"), params.get("token"),
                            _header(self.scope, b"host"), client_ip=_client_ip(self.scope), _pool=_handshake_pool)
         if shake.refused is not None:
-            # A page not allowed to embed this chat: a refusal before accept reaches the browser as a bare 403,
-            # so accept, say why (the widget logs it for the site owner) and close for good.
+            # A page not allowed to embed this chat, or no such widget: a refusal before accept reaches the
+            # browser as a bare 403, so accept, say why (the widget logs it for the site owner), close for good.
             await self.accept()
-            await self.send_error("origin_not_allowed", shake.refused)
+            await self.send_error(shake.refused_code, shake.refused)
             await self.close(code=CLOSE_FORBIDDEN)
             return
         if shake.channel is None:

@@ -131,8 +131,11 @@ class Handshake:
     """What a connecting widget socket learns in one database call, before it is accepted."""
 
     channel: Channel | None  # None: refuse the handshake (unknown key, inactive channel, Origin not allowed)
-    # Origin not allowed: accept, tell the site owner why in an `error` frame (origin_not_allowed), close 4403.
+    # Refused for good (Origin not allowed, unknown or inactive key): accept, tell the site owner why in an
+    # `error` frame with this code and message, close 4403. Closing before accept reaches a browser as a bare
+    # 403 that the widget cannot tell from a network error, so it kept reconnecting.
     refused: str | None = None
+    refused_code: str = "origin_not_allowed"
     visitor_id: str | None = None  # a resumed session (from the token)
     conversation_id: str | None = None
     error: ActionError | None = None  # a token that cannot be resumed: told after accept, then closed
@@ -146,7 +149,9 @@ def handshake(key: str, origin: str | None, token: str | None, host: str | None 
               client_ip: str | None = None) -> Handshake:
     channel = widget_channel(key)
     if channel is None:
-        return Handshake(channel=None)
+        return Handshake(channel=None, refused_code="unknown_widget", refused=(
+            "No active chat widget has this key: check data-key in the snippet (Settings → Channels), or the "
+            "channel was turned off or deleted."))
     if not origin_allowed(channel, origin, host):
         return Handshake(channel=None, refused=refusal_message(channel, origin))
     if not token:

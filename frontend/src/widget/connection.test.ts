@@ -164,6 +164,21 @@ describe("widget connection", () => {
     spy.mockRestore();
   });
 
+  it("an unknown or disabled widget key is a refusal too, with the server's reason", () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const refusals: string[] = [];
+    const conn = new Connection({ url: "ws://h/", storageKey: "bf", ref: "", onFrame: () => {}, onStatus: () => {}, onRefused: (r) => refusals.push(r) });
+    conn.connect();
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].receive({ type: "error", code: "unknown_widget", message: "No active chat widget has this key" });
+    FakeSocket.all[0].drop(4403);
+    expect(refusals).toEqual(["No active chat widget has this key"]);
+    expect(spy).toHaveBeenCalledWith("No active chat widget has this key");
+    vi.advanceTimersByTime(120_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    spy.mockRestore();
+  });
+
   it("backs off exponentially up to 30 s", () => {
     const conn = new Connection({ url: "ws://h/", storageKey: "bf", ref: "", onFrame: () => {}, onStatus: () => {} });
     conn.connect();

@@ -30,6 +30,9 @@ function load(key: string): Saved {
   }
 }
 
+/** Error codes the server sends just before closing with 4403: this page will never be served. */
+export const REFUSALS = ["origin_not_allowed", "unknown_widget"];
+
 export class Connection {
   private ws: WebSocket | null = null;
   private attempt = 0;
@@ -119,7 +122,7 @@ export class Connection {
         return;
       }
       if (!frame || typeof frame.type !== "string") return;
-      if (frame.type === "error" && frame.code === "origin_not_allowed") this.refusal = String(frame.message || "");
+      if (frame.type === "error" && REFUSALS.includes(String(frame.code))) this.refusal = String(frame.message || "");
       if (!this.ready && frame.type !== "error") {
         // Only a real session restarts the backoff and flushes the outbox (a refused socket would drop it).
         this.ready = true;

@@ -2,7 +2,7 @@
 // Plain DOM, no framework (budget: 15 KB gzipped). Every piece of user or server text is set with
 // textContent, never innerHTML, so a message can never inject markup into the host page.
 
-import { Connection, type ServerFrame } from "./connection";
+import { Connection, REFUSALS, type ServerFrame } from "./connection";
 import { pickStrings } from "./i18n";
 import { css } from "./styles";
 
@@ -330,7 +330,7 @@ function boot(script: HTMLScriptElement): void {
         break;
       case "error": {
         const code = String(f.code || "");
-        if (code === "origin_not_allowed") break; // for the site owner (console), not the visitor
+        if (REFUSALS.includes(code)) break; // for the site owner (console), not the visitor
         if (code === "unavailable") break; // live updates are down: closed with 4503, the status says "Reconnecting…"
         if (/token/.test(code)) {
           // A forged or expired resume token: start over with a fresh conversation.
