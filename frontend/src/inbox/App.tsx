@@ -58,7 +58,8 @@ export function App({ boot }: { boot: InboxBootstrap }) {
       if (frame.type === "queued" && frame.conversation?.id && !s.queue[String(frame.conversation.id)]) {
         const conv = frame.conversation as Conv;
         chime();
-        desktopNotify(t("inbox.newChat"), t("inbox.newChatBody", { name: contactName(conv, t), department: conv.department || "—" }), () =>
+        const department = s.departments.find((d) => d.slug === conv.department)?.name || conv.department || t("inbox.noDepartment");
+        desktopNotify(t("inbox.newChat"), t("inbox.newChatBody", { name: contactName(conv, t), department }), () =>
           select(String(conv.id)),
         );
       }
