@@ -589,7 +589,7 @@ function InspectorImpl(props: Props) {
     <div className="bf-inspector" data-testid="inspector">
       <div className="bf-panel-head">
         <span className={`bf-node-icon bf-node-icon--${type}`}><Icon name={type} /></span> {t(`type.${type}`)}
-        <code className="bf-node-id">{id}</code>
+        {/* The step's internal id stays off screen: people know steps by their kind and text. */}
       </div>
       {otherFindings.length ? (
         <ul className="bf-inline-findings">
