@@ -236,6 +236,8 @@ def test_editor_problems_and_start_list_name_steps_not_ids(e2e_server, e2e_brows
                     {"id": "message_q9w8e7", "type": "message", "position": {"x": 360, "y": 200},
                      "data": {"text": "Nobody comes here"}},
                     {"id": "end_a1s2d3", "type": "end", "position": {"x": 700, "y": 200}, "data": {}},
+                    {"id": "jump_k7l8m9", "type": "jump", "position": {"x": 360, "y": 400},
+                     "data": {"node": "buttons_f4cc8v"}},
                 ],
                 "edges": [{"id": "e1", "source": "message_q9w8e7", "source_port": "next", "target": "end_a1s2d3"}],
             }
@@ -251,7 +253,11 @@ def test_editor_problems_and_start_list_name_steps_not_ids(e2e_server, e2e_brows
             problems = page.get_by_test_id("problems")
             expect(problems).to_contain_text(words["exit"])
             text = problems.inner_text()
-            assert not re.search(r"buttons_f4cc8v|b_fefv2l|message_q9w8e7|end_a1s2d3|finding\.", text), text
+            assert not re.search(r"buttons_f4cc8v|b_fefv2l|message_q9w8e7|end_a1s2d3|jump_k7l8m9|finding\.", text), text
+            jump = page.locator('[data-node-id="jump_k7l8m9"]')
+            expect(jump).to_contain_text("Choose a topic")
+            canvas = page.locator(".react-flow").inner_text()
+            assert not re.search(r"buttons_f4cc8v|b_fefv2l|message_q9w8e7|end_a1s2d3|jump_k7l8m9", canvas), canvas
             settings = page.get_by_test_id("scenario-settings")
             options = settings.locator("select").first.locator("option").all_inner_texts()
             assert any("Choose a topic" in o for o in options), options

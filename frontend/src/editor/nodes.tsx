@@ -14,6 +14,7 @@ import { useI18n, type T } from "../shared/i18n";
 import type { FlowNode } from "./model/convert";
 import { portsOf, type Port } from "./model/ports";
 import { NODE_TYPES, type NodeData, type NodeType } from "./model/types";
+import { nodeTitle } from "./findingText";
 import { Icon } from "./icons";
 import { useNodeStatus, useWhatsappUsed } from "./status";
 
@@ -22,6 +23,15 @@ export function portLabel(t: T, type: NodeType, port: Port): string {
   // Derived ports (a button, a rule) show their own label; fixed ports a translated name.
   if ((type === "buttons" || type === "condition") && port.kind === "required" && port.id !== "else") return port.label;
   return t(`port.${port.id}`);
+}
+
+/** "Go to Buttons «Choose a topic»": a jump's target by its title, read from the canvas (never its id). */
+function JumpTo({ target, t }: { target: string; t: T }) {
+  const title = useStore((s) => {
+    const n = s.nodeLookup.get(target);
+    return n ? nodeTitle(t, { type: String(n.type), data: n.data as NodeData }) : t("finding.missing_step");
+  });
+  return <>{t("node.jump_node", { n: title })}</>;
 }
 
 function clip(s: unknown, n = 140): string {
@@ -72,7 +82,13 @@ function Body({ type, data, t }: { type: NodeType; data: NodeData; t: T }): Reac
     case "jump":
       return (
         <div className="bf-node-meta">
-          {data.scenario ? t("node.jump_scenario", { s: data.scenario }) : t("node.jump_node", { n: data.node || "—" })}
+          {data.scenario ? (
+            t("node.jump_scenario", { s: data.scenario })
+          ) : data.node ? (
+            <JumpTo target={data.node} t={t} />
+          ) : (
+            t("node.jump_node", { n: "—" })
+          )}
         </div>
       );
     case "handoff":
