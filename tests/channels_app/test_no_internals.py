@@ -46,3 +46,10 @@ def test_every_handoff_reason_reads_as_text_in_english_and_russian():
         missing = sorted(r for r in backend_reasons() if not table.get(f"inbox.reason.{r}"))
         assert not missing, f"{lang}: no inbox text for handoff reason(s) {missing}"
         assert table.get("inbox.reason.other"), f"{lang}: no generic reason text"
+
+
+def test_every_handoff_reason_reads_as_text_in_the_editors_preview_too():
+    for lang in ("en", "ru"):
+        table = dictionary("frontend/src/editor/i18n.ts", lang)
+        missing = sorted(r for r in backend_reasons() if not table.get(f"preview.reason.{r}"))
+        assert not missing, f"{lang}: no preview text for handoff reason(s) {missing}"

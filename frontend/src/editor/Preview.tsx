@@ -2,7 +2,7 @@
 // the node the conversation is at, which the canvas highlights.
 import { useEffect, useRef, useState } from "react";
 import { api, ApiError } from "../shared/api";
-import { useI18n } from "../shared/i18n";
+import { useI18n, type T } from "../shared/i18n";
 import { Icon } from "./icons";
 
 interface PreviewMessage {
@@ -30,6 +30,13 @@ interface Props {
   beforeStart: () => Promise<boolean>;
   onActiveNode: (id: string | null) => void;
   onClose: () => void;
+}
+
+/** The preview's stand-in for a handoff, in the marketer's language (the reason as words, not its code). */
+function previewHandoff(t: T, payload: Record<string, any>): string {
+  const key = `preview.reason.${payload.reason}`;
+  const reason = t(key) === key ? t("preview.reason.other") : t(key);
+  return t("preview.handoff", { department: payload.department || t("preview.default_department"), reason });
 }
 
 export function Preview({ base, scenarioId, beforeStart, onActiveNode, onClose }: Props) {
@@ -112,7 +119,11 @@ export function Preview({ base, scenarioId, beforeStart, onActiveNode, onClose }
                 {m.payload.media.caption || m.payload.media.url}
               </a>
             ) : null}
-            {m.text ? <div className="bf-msg-text">{m.text}</div> : null}
+            {m.payload?.preview_handoff ? (
+              <div className="bf-msg-text">{previewHandoff(t, m.payload)}</div>
+            ) : m.text ? (
+              <div className="bf-msg-text">{m.text}</div>
+            ) : null}
           </div>
         ))}
         {liveButtons.length ? (
