@@ -28,3 +28,15 @@ def _fresh_throttles(settings):
     import uuid
 
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scenario_cache():
+    """Compiled scenarios are cached per process by version id, and test databases reuse ids: without this a
+    test could run another test's scenario (seen: api_fuzz before channels_app/test_widget)."""
+    from runtime.engine.loader import clear_cache
+    from runtime.pipeline import scenarios
+
+    scenarios._cache.clear()
+    clear_cache()
+    yield
