@@ -51,7 +51,12 @@ export function EmbedSnippet({ channel }: { channel: Channel }) {
   const { t } = useI18n();
   const code = useRef<HTMLElement>(null);
   if (!channel.snippet) return null;
-  const site = channel.test_url ? new URL(channel.test_url).origin : "";
+  let site = "";
+  try {
+    site = channel.test_url ? new URL(channel.test_url).origin : "";
+  } catch {
+    /* a SITE_URL without a scheme: nothing to compare */
+  }
   const here = window.location.origin;
   return (
     <div className="bf-embed" data-testid="embed">
