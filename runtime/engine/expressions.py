@@ -448,10 +448,11 @@ def diagnose(source: Any, known: Iterable[str] | None = None) -> ExpressionProbl
         compile_expression(source)
     except ExpressionError as exc:
         column = None
-        node = exc.node
-        if node is not None and getattr(node, "lineno", None) is not None:
-            line = text.split("\n")[node.lineno - 1]
-            column = _position(text, node.lineno, _char_column(line, node.col_offset), lead)
+        # Only some AST nodes (expressions, keywords) carry a position.
+        lineno: int | None = getattr(exc.node, "lineno", None)
+        if lineno is not None:
+            line = text.split("\n")[lineno - 1]
+            column = _position(text, lineno, _char_column(line, getattr(exc.node, "col_offset", 0)), lead)
         where = f"Column {column}: " if column else ""
         return ExpressionProblem(exc.code, f"{where}{exc}", column, dict(exc.params))
     if known is None:

@@ -334,7 +334,7 @@ def _on_http(run: _Run, ev: HttpResult) -> None:
 
 
 def _on_released(run: _Run, ev: Released) -> None:
-    target = ev.node_id if ev.node_id in run.sc.nodes else run.sc.start
+    target = ev.node_id if ev.node_id is not None and ev.node_id in run.sc.nodes else run.sc.start
     run.st.waiting = IDLE
     _restart(run, target)
 

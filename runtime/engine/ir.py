@@ -8,6 +8,7 @@ nothing mutates them after `loader.compile_scenario`.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,7 +199,7 @@ class NodeSpec:
     """
 
     type: str
-    cls: type
+    cls: builtins.type[Node]  # `builtins.`: inside this class `type` is the field above
     fields: tuple[str, ...]
     ports: tuple[str, ...] = ()
     ports_from: str | None = None

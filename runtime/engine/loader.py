@@ -8,11 +8,12 @@ runs in preview. `compile_cached` keeps compiled scenarios per caller key (e.g. 
 
 from __future__ import annotations
 
+import builtins
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Literal, overload
 
 from . import ir
 from .effects import OPERATOR_BUTTON_ID, Button, Media
@@ -51,10 +52,22 @@ class _Data:
             raise ScenarioError("data_unknown_field", f"unknown field(s) {sorted(unknown)} for {node_type}", node_id)
         self.id, self.data = node_id, data
 
-    def fail(self, message: str) -> ScenarioError:
+    def fail(self, message: builtins.str) -> ScenarioError:
         return ScenarioError("data_invalid", message, self.id)
 
-    def str(self, key: str, default: str | None = None, *, required: bool = False) -> Any:
+    # The readers are named after the type they read, so inside the class `builtins.str`/`builtins.int` name
+    # the types; the overloads tell a caller when None cannot come back (required, or a default given).
+    @overload
+    def str(self, key: builtins.str, default: builtins.str, *, required: bool = False) -> builtins.str: ...
+    @overload
+    def str(self, key: builtins.str, default: None = None, *, required: Literal[True]) -> builtins.str: ...
+    @overload
+    def str(
+        self, key: builtins.str, default: None = None, *, required: bool = False
+    ) -> builtins.str | None: ...
+    def str(
+        self, key: builtins.str, default: builtins.str | None = None, *, required: bool = False
+    ) -> builtins.str | None:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -64,7 +77,15 @@ class _Data:
             raise self.fail(f"'{key}' must be a string")
         return value
 
-    def int(self, key: str, default: int | None, lo: int, hi: int) -> Any:
+    @overload
+    def int(self, key: builtins.str, default: builtins.int, lo: builtins.int, hi: builtins.int) -> builtins.int: ...
+    @overload
+    def int(
+        self, key: builtins.str, default: None, lo: builtins.int, hi: builtins.int
+    ) -> builtins.int | None: ...
+    def int(
+        self, key: builtins.str, default: builtins.int | None, lo: builtins.int, hi: builtins.int
+    ) -> builtins.int | None:
         value = self.data.get(key)
         if value is None:
             return default
@@ -72,7 +93,7 @@ class _Data:
             raise self.fail(f"'{key}' must be an integer from {lo} to {hi}")
         return value
 
-    def num(self, key: str) -> float | None:
+    def num(self, key: builtins.str) -> float | None:
         value = self.data.get(key)
         if value is None:
             return None
@@ -80,7 +101,9 @@ class _Data:
             raise self.fail(f"'{key}' must be a number")
         return value
 
-    def list(self, key: str, *, required: bool = False, lo: int = 0, hi: int = 1000) -> list[Any]:
+    def list(
+        self, key: builtins.str, *, required: bool = False, lo: builtins.int = 0, hi: builtins.int = 1000
+    ) -> builtins.list[Any]:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -90,7 +113,7 @@ class _Data:
             raise self.fail(f"'{key}' must be a list of {lo} to {hi} items")
         return value
 
-    def var(self, key: str, *, required: bool = False) -> str | None:
+    def var(self, key: builtins.str, *, required: bool = False) -> builtins.str | None:
         value = self.str(key, required=required)
         if value is not None and not _VAR.match(value):
             raise self.fail(f"'{key}' is not a valid variable name")
@@ -107,7 +130,7 @@ def _item_ids(d: _Data, items: list[Any], what: str) -> None:
         seen.add(item["id"])
 
 
-def parse_json_path(path: str) -> tuple[str | int, ...] | None:
+def parse_json_path(path: object) -> tuple[str | int, ...] | None:
     """`$.a.b`, `$.items[0].name`, `$["odd key"]` → ("a", "b") …; None when malformed."""
     if not isinstance(path, str) or not path.startswith("$"):
         return None
@@ -283,7 +306,7 @@ def _template(d: _Data) -> ir.TemplateNode:
                            tuple(sorted(raw.items(), key=lambda item: int(item[0]))))
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[_Data], ir.Node]] = {
     "message": _message, "buttons": _buttons, "ask": _ask, "condition": _condition,
     "set_variable": _set_variable, "http_request": _http_request, "wait": _wait, "jump": _jump,
     "handoff": _handoff, "rating": _rating, "tag": _tag, "end": _end, "template": _template,

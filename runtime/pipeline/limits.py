@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -23,7 +24,7 @@ def too_long_text(limit: int) -> str:
 SLOW_DOWN_TEXT = "You are sending messages very quickly. Please wait a moment before writing again."
 
 
-def check(pipeline: dict, text: str, now: float | None = None) -> Verdict:
+def check(pipeline: dict[str, Any], text: str, now: float | None = None) -> Verdict:
     """Count this message in the conversation's rate window (kept in `pipeline["rate"]`) and judge it.
 
     A fixed one-minute window stored on the locked conversation row: no extra query, exact under the lock.

@@ -13,19 +13,24 @@ import uuid
 from collections import deque
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 
 from builder.defaults import operator_keywords
-from channels_app import events as rt_events
+from builder.models import Scenario
+from runtime import live_desk
 from runtime.connectors.registry import needs_delivery
+from runtime.connectors.templates import resolve_template_send
+from runtime.connectors.window import hold_reason
 from runtime.engine import effects as fx
 from runtime.engine.events import ButtonPress, Event, Start, Text
 from runtime.engine.interpreter import normalise_keyword, step
 from runtime.engine.loader import ScenarioError
 from runtime.engine.state import State
 from runtime.models import Conversation, Message
-from runtime.pipeline import scenarios, sql
+from runtime.pipeline import jobs, scenarios, sql
 from runtime.pipeline.jobs import defer
+from runtime.realtime import publish as realtime
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +49,9 @@ class Turn:
         self.conv_fields: set[str] = set()
         self.contact_fields: set[str] = set()
         self._deliver = needs_delivery(conversation.channel.kind)
-        # append_message() called by other code during this turn (the queue's enqueue) joins this turn.
-        conversation._pipeline_turn = self
+        # append_message() called by other code during this turn (the queue's enqueue) joins this turn. It lives
+        # in the instance dict, not as a model attribute: services reads it there and commit() pops it.
+        conversation.__dict__["_pipeline_turn"] = self
 
     # --- messages ---------------------------------------------------------------------------------------
 
@@ -88,11 +94,9 @@ class Turn:
         batch, self.pending = self.pending, []
         sql.insert(batch)
         for message in batch:
-            rt_events.message_created(message)
+            realtime.message_created(message)
             if message.delivery == Message.Delivery.PENDING:
-                from runtime import tasks
-
-                defer(tasks.deliver_message, message.pk)
+                defer(jobs.DELIVER_MESSAGE, message.pk)
         self.created.extend(batch)
 
     def finish(self) -> None:
@@ -173,7 +177,6 @@ class Turn:
                 payload["media"] = {"kind": effect.media.kind, "url": effect.media.url, "caption": effect.media.caption}
             text, held = effect.text, ""
             if effect.template is not None:  # a `template` node: a WhatsApp template, its body as text elsewhere
-                from runtime.connectors.templates import resolve_template_send
 
                 resolved = resolve_template_send(self.conv.channel, effect.template.name, effect.template.language,
                                                  dict(effect.template.variables))
@@ -185,17 +188,13 @@ class Turn:
             # WhatsApp's 24-hour window (runtime/connectors/window.py): outside it only templates may go out. A
             # free-form message without a drawn `outside_window` fallback is kept as not_sent, with the reason.
             if not held and "template" not in payload:
-                from runtime.connectors.window import hold_reason
-
                 held = hold_reason(self.conv.channel, self.conv.contact, self.now)
             if held and message.delivery == Message.Delivery.PENDING:
                 message.delivery, message.delivery_error = Message.Delivery.NOT_SENT, held[:500]
         elif isinstance(effect, fx.ScheduleTimer):
             token = uuid.uuid4().hex
             self.pipeline.setdefault("timers", {})[effect.timer_id] = token
-            from runtime import tasks
-
-            defer(tasks.fire_timer, str(self.conv.pk), effect.timer_id, token,
+            defer(jobs.FIRE_TIMER, str(self.conv.pk), effect.timer_id, token,
                   run_after=self.now + dt.timedelta(seconds=effect.seconds))
         elif isinstance(effect, fx.CancelTimer):
             self.pipeline.get("timers", {}).pop(effect.timer_id, None)
@@ -204,9 +203,7 @@ class Turn:
             self.pipeline.setdefault("requests", {})[effect.request_id] = token
             spec = {"method": effect.method, "url": effect.url, "headers": [list(h) for h in effect.headers],
                     "body": effect.body, "timeout_seconds": effect.timeout_seconds}
-            from runtime import tasks
-
-            defer(tasks.perform_http_request, str(self.conv.pk), effect.request_id, token, spec)
+            defer(jobs.PERFORM_HTTP_REQUEST, str(self.conv.pk), effect.request_id, token, spec)
         elif isinstance(effect, fx.SetTags):
             self.set_tags(effect)
         elif isinstance(effect, fx.UpdateContact):
@@ -243,7 +240,8 @@ class Turn:
         contact = self.conv.contact
         for name, value in effect.fields:
             if name in ("name", "phone", "email"):
-                limit = contact._meta.get_field(name).max_length
+                field = contact._meta.get_field(name)
+                limit = field.max_length if isinstance(field, models.Field) else None
                 setattr(contact, name, str(value)[:limit])
                 self.contact_fields.add(name)
             else:
@@ -266,11 +264,9 @@ class Turn:
         if self.conv.is_preview:
             self.preview_handoff(effect)
             return
-        from channels_app.queue import enqueue
-
         # The engine already sent the handoff node's text as a SendMessage; Handoff.message is the
         # operator's copy, so it is not passed on (it would reach the customer twice).
-        enqueue(self.conv, department=effect.department, reason=effect.reason, node_id=effect.node_id,
+        live_desk.desk().enqueue(self.conv, department=effect.department, reason=effect.reason, node_id=effect.node_id,
                 note=effect.note)
         self.flush()
 
@@ -287,8 +283,6 @@ class Turn:
         self.conv_fields.add("handoff")
 
     def jump(self, effect: fx.JumpScenario) -> Event | None:
-        from builder.models import Scenario
-
         target = (
             Scenario.objects.filter(workspace_id=self.conv.workspace_id, slug=effect.scenario)
             .select_related("published_version")
@@ -312,7 +306,7 @@ class Turn:
         self.set_mode(Mode.CLOSED)
         self.conv.closed_at = self.now
         self.conv_fields.add("closed_at")
-        rt_events.publish_conversation(self.conv.pk, "closed", {"reason": "ended", "node_id": node_id})
+        realtime.publish_conversation(self.conv.pk, "closed", {"reason": "ended", "node_id": node_id})
 
     def error(self, code: str, message: str, node_id: str | None) -> None:
         log.warning("scenario error %s in conversation %s at node %s: %s", code, self.conv.pk, node_id, message)
