@@ -12,10 +12,18 @@ import json
 import sys
 import time
 import uuid
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
 
 from tests.benchmarks.loadclient import percentile
+
+
+def own_origin(base: str) -> str:
+    """The origin of the server's own pages: the inbox socket carries the operator's cookie, so the server only
+    accepts it from its own scheme, host and port (channels_app/origin.py), as a browser on the inbox page sends."""
+    parts = urlsplit(base)
+    return f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
 
 
 async def main(args: argparse.Namespace) -> dict:
@@ -23,7 +31,7 @@ async def main(args: argparse.Namespace) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     inbox_url = f"{args.base}/ws/inbox/?workspace={args.workspace}"
-    async with connect(inbox_url, origin=args.origin, additional_headers={"Cookie": f"sessionid={args.session}"},
+    async with connect(inbox_url, origin=own_origin(args.base), additional_headers={"Cookie": f"sessionid={args.session}"},
                        max_size=2**24, ping_interval=None) as inbox:
         first = json.loads(await asyncio.wait_for(inbox.recv(), 30))
         if first.get("type") != "snapshot":
@@ -81,7 +89,7 @@ if __name__ == "__main__":
     parser.add_argument("--widget-key", required=True)
     parser.add_argument("--workspace", required=True)
     parser.add_argument("--session", required=True)
-    parser.add_argument("--origin", default="http://127.0.0.1:8000")
+    parser.add_argument("--origin", default="http://127.0.0.1:8000", help="the customer's page (the widget's site)")
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--every", type=float, default=0.5)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds between connecting and the first handoff")

@@ -118,7 +118,8 @@ def end_to_end(env: dict[str, str], setup: dict, *, conversations: int, interval
         port = procs[0][0]
         # The operator's inbox connects first (as a support team's would be), then customers arrive.
         probe = spawn_py(["-m", "tests.benchmarks.handoff", "--base", f"ws://127.0.0.1:{port}",
-                          "--widget-key", setup["widget_key"], "--workspace", setup["workspace"],
+                          # `=`: a widget key may start with "-" (token_urlsafe), which argparse would take for an option
+                          f"--widget-key={setup['widget_key']}", "--workspace", setup["workspace"],
                           "--session", setup["session"], "--origin", setup["origin"],
                           "--delay", str(conversations / CONNECT_RATE + 2),
                           "--duration", str(max(5.0, duration - 2)), "--every", str(handoff_every)], env)

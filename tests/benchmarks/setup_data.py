@@ -14,6 +14,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channels_app.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 
@@ -74,7 +75,8 @@ def main() -> dict:
     OperatorStatus.objects.update_or_create(user=operator, workspace=workspace, defaults={"capacity": 10_000})
     session = SessionStore()
     session["_auth_user_id"] = str(operator.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    # The backend the deployment signs in with: a session naming any other is anonymous to AuthMiddleware.
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     session["_auth_user_hash"] = operator.get_session_auth_hash()
     session.create()
     return {"widget_key": channel.key, "workspace": SLUG, "session": session.session_key, "origin": ORIGIN,
