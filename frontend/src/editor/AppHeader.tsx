@@ -1,6 +1,7 @@
 // The header of the list and settings pages: brand, navigation, workspace switcher, language, log out.
 import type { Bootstrap } from "../shared/bootstrap";
-import { LanguageSwitcher, useI18n } from "../shared/i18n";
+import { LanguageSwitcher } from "../shared/i18n";
+import { useI18n } from "./i18n";
 
 export function AppHeader({ boot, active }: { boot: Bootstrap; active: "list" | "settings" }) {
   const { t } = useI18n();

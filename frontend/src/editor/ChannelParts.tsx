@@ -1,7 +1,7 @@
 // Pieces shared by Settings → Channels and the editor's "Connect to a channel" dialog: copy buttons, the
 // web widget's embed snippet with its test page, and what a channel runs (or does without a scenario).
 import { useRef, useState } from "react";
-import { useI18n } from "../shared/i18n";
+import { useI18n } from "./i18n";
 import type { Channel } from "./channels";
 
 /** Copies `text`; where the clipboard API is refused (plain http, permissions) it selects `target`'s text so

@@ -6,7 +6,7 @@
 // existing channel, when an admin allows it here.
 import { Fragment, useCallback, useEffect, useState } from "react";
 import { api, ApiError } from "../shared/api";
-import { useI18n } from "../shared/i18n";
+import { dynamicKey, useI18n } from "./i18n";
 import { CopyButton, EmbedSnippet, RunsLabel } from "./ChannelParts";
 import {
   CREATABLE_KINDS,
@@ -391,7 +391,7 @@ export function ChannelsSection({ base, canManage }: { base: string; canManage: 
             {channels.map((c) => (
               <Fragment key={c.id}>
                 <tr data-testid={`channel-row-${c.id}`}>
-                  <td>{t(`channels.kind_${c.kind}`)}</td>
+                  <td>{t(dynamicKey(`channels.kind_${c.kind}`))}</td>
                   <td>
                     <b>{c.name}</b>
                     {c.is_active ? null : <span className="bf-muted"> · {t("channels.inactive")}</span>}

@@ -3,7 +3,7 @@
 // Who may do what is the server's rule (runtime/channel_setup.py); the dialog shows what the caller may do.
 import { useCallback, useEffect, useState } from "react";
 import { api, ApiError } from "../shared/api";
-import { useI18n } from "../shared/i18n";
+import { dynamicKey, useI18n } from "./i18n";
 import { EmbedSnippet, RunsLabel } from "./ChannelParts";
 import { customerChannels, parseOrigins, type Channel, type ChannelList } from "./channels";
 
@@ -107,7 +107,7 @@ export function ConnectDialog({
             {channels.map((c) => (
               <li key={c.id} data-testid={`connect-row-${c.id}`}>
                 <div className="bf-connect-what">
-                  <span className="bf-chip">{t(`channels.kind_${c.kind}`)}</span> <b>{c.name}</b>
+                  <span className="bf-chip">{t(dynamicKey(`channels.kind_${c.kind}`))}</span> <b>{c.name}</b>
                   <div className="bf-connect-runs">
                     <RunsLabel channel={c} currentScenario={scenarioId} />
                   </div>

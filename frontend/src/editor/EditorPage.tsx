@@ -18,7 +18,8 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, wsUrl } from "../shared/api";
 import type { Bootstrap } from "../shared/bootstrap";
-import { LanguageSwitcher, useI18n } from "../shared/i18n";
+import { LanguageSwitcher } from "../shared/i18n";
+import { useI18n } from "./i18n";
 import { DeclareVariableContext, Inspector, type Department } from "./Inspector";
 import { copySelection, parseClipboard, remapForPaste } from "./model/clipboard";
 import { docToFlow, edgeToFlow, flowToDoc, nodeToFlow, type DocMeta, type FlowEdge, type FlowNode } from "./model/convert";

@@ -1,7 +1,7 @@
 // The inspector: one form per node type. Every edit is a patch of the node's `data`; typing into one
 // field is one undo step (the coalesce key is node + field).
 import { createContext, memo, useContext, useState } from "react";
-import { useI18n } from "../shared/i18n";
+import { dynamicKey, useI18n } from "./i18n";
 import { expressionMessage, findingFor, isExpressionFinding, type FindingLike } from "./expressionText";
 import { Field, ListField, TemplateField } from "./fields";
 import { randomId } from "./model/ids";
@@ -101,7 +101,7 @@ function InspectorImpl(props: Props) {
                 <select value={media.kind} onChange={(e) => set("media", { ...media, kind: e.target.value })}>
                   {MEDIA.map((k) => (
                     <option key={k} value={k}>
-                      {t(`media.${k}`)}
+                      {t(dynamicKey(`media.${k}`))}
                     </option>
                   ))}
                 </select>
@@ -210,7 +210,7 @@ function InspectorImpl(props: Props) {
             >
               {KINDS.map((k) => (
                 <option key={k} value={k}>
-                  {t(`kind.${k}`)}
+                  {t(dynamicKey(`kind.${k}`))}
                 </option>
               ))}
             </select>

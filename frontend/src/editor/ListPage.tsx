@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, wsUrl } from "../shared/api";
 import type { Bootstrap } from "../shared/bootstrap";
-import { useI18n } from "../shared/i18n";
+import { dynamicKey, useI18n } from "./i18n";
 import { AppHeader } from "./AppHeader";
 import { Icon } from "./icons";
 
@@ -297,7 +297,7 @@ export function ListPage({ boot }: { boot: Bootstrap }) {
                         </div>
                       ) : null}
                     </td>
-                    <td>{t(`import.action_${s.action}`)}</td>
+                    <td>{t(dynamicKey(`import.action_${s.action}`))}</td>
                     <td>{s.nodes}</td>
                     <td>
                       <span className="bf-badge bf-badge-error">{s.findings.filter((f) => f.severity === "error").length}</span>{" "}

@@ -1,12 +1,12 @@
 // The palette: drag a node type onto the canvas (or click to add it in the middle of the view).
 import { memo } from "react";
-import { useI18n } from "../shared/i18n";
+import { useI18n, type EditorKey } from "./i18n";
 import type { NodeType } from "./model/types";
 import { Icon } from "./icons";
 
 export const DND_MIME = "application/x-botflow-node";
 
-export const GROUPS: { key: string; types: NodeType[] }[] = [
+export const GROUPS: { key: EditorKey; types: NodeType[] }[] = [
   { key: "palette.talk", types: ["message", "buttons", "ask", "rating", "template"] },
   { key: "palette.logic", types: ["condition", "set_variable", "http_request", "wait", "jump", "tag"] },
   { key: "palette.finish", types: ["handoff", "end"] },

@@ -2,7 +2,7 @@
 // the node the conversation is at, which the canvas highlights.
 import { useEffect, useRef, useState } from "react";
 import { api, ApiError } from "../shared/api";
-import { useI18n, type T } from "../shared/i18n";
+import { dynamicKey, isEditorKey, useI18n, type T } from "./i18n";
 import { Icon } from "./icons";
 
 interface PreviewMessage {
@@ -35,7 +35,7 @@ interface Props {
 /** The preview's stand-in for a handoff, in the marketer's language (the reason as words, not its code). */
 function previewHandoff(t: T, payload: Record<string, any>): string {
   const key = `preview.reason.${payload.reason}`;
-  const reason = t(key) === key ? t("preview.reason.other") : t(key);
+  const reason = isEditorKey(key) ? t(key) : t("preview.reason.other");
   return t("preview.handoff", { department: payload.department || t("preview.default_department"), reason });
 }
 
@@ -135,7 +135,7 @@ export function Preview({ base, scenarioId, beforeStart, onActiveNode, onClose }
             ))}
           </div>
         ) : null}
-        {mode && mode !== "bot" ? <p className="bf-muted">{t(`preview.mode_${mode}`)}</p> : null}
+        {mode && mode !== "bot" ? <p className="bf-muted">{t(dynamicKey(`preview.mode_${mode}`))}</p> : null}
         <div ref={endRef} />
       </div>
       {error ? <div className="bf-alert bf-alert-error">{error}</div> : null}

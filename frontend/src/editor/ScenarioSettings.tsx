@@ -1,7 +1,7 @@
 // Scenario-wide settings shown when no node is selected: start node, the "call operator" button,
 // fallback text, language, time zone and declared variables.
 import { memo } from "react";
-import { useI18n } from "../shared/i18n";
+import { useI18n } from "./i18n";
 import { Field, ListField } from "./fields";
 import { Icon } from "./icons";
 import type { DocMeta } from "./model/convert";

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, ApiError, wsUrl } from "../shared/api";
 import type { Bootstrap } from "../shared/bootstrap";
-import { useI18n } from "../shared/i18n";
+import { dynamicKey, useI18n } from "./i18n";
 import { AppHeader } from "./AppHeader";
 import { ChannelsSection } from "./ChannelsSection";
 
@@ -48,7 +48,7 @@ export function SettingsPage({ boot }: { boot: Bootstrap }) {
               <code>{boot.workspace}</code>
             </dd>
             <dt>{t("settings.role")}</dt>
-            <dd>{t(`role.${boot.role}`)}</dd>
+            <dd>{t(dynamicKey(`role.${boot.role}`))}</dd>
           </dl>
         </section>
         <section className="bf-card-section">

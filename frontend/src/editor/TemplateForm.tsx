@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { wsUrl } from "../shared/api";
 import { readBootstrap } from "../shared/bootstrap";
-import { useI18n } from "../shared/i18n";
+import { useI18n } from "./i18n";
 import { loadWhatsAppTemplates, placeholderNumbers, variablesFor, type WaTemplate } from "./channels";
 import { Field, TemplateField } from "./fields";
 import type { NodeData } from "./model/types";

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { api, ApiError, wsUrl } from "../shared/api";
 import { readBootstrap } from "../shared/bootstrap";
-import { useI18n } from "../shared/i18n";
+import { useI18n } from "./i18n";
 import { Field } from "./fields";
 import type { NodeData } from "./model/types";
 import { prettyJson, requestVariableNames, testRequestPayload, type TestRequestResult } from "./testRequest";

@@ -2,7 +2,7 @@
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
 import { api, ApiError } from "../shared/api";
-import { useI18n } from "../shared/i18n";
+import { useI18n } from "./i18n";
 import { docToFlow, type FlowEdge, type FlowNode } from "./model/convert";
 import type { ScenarioDocument } from "./model/types";
 import { Icon } from "./icons";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { T } from "../shared/i18n";
+import type { T } from "./i18n";
 import { expressionMessage, findingFor, isExpressionFinding } from "./expressionText";
 import { dicts } from "./i18n";
 
 function translator(lang: "en" | "ru"): T {
   return (key, params) => {
-    const text = dicts[lang][key];
+    const text = (dicts[lang] as Record<string, string>)[key];
     if (text === undefined) throw new Error(`missing key ${key}`);
     return text.replace(/\{(\w+)\}/g, (_, k) => String(params?.[k] ?? `{${k}}`));
   };

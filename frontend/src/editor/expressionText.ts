@@ -1,7 +1,7 @@
 // Expression problems in the user's language. The server (runtime/engine/expressions.py `diagnose`)
 // sends a stable reason and its parameters in a finding's `params`; the words are chosen here, so a
 // Russian user never reads the backend's English message.
-import type { T } from "../shared/i18n";
+import { dynamicKey, type T } from "./i18n";
 
 export interface FindingLike {
   code: string;
@@ -53,7 +53,7 @@ export function expressionMessage(t: T, f: FindingLike, variables: string[] = []
     if (typeof v === "string" || typeof v === "number") params[k] = v;
     else if (Array.isArray(v)) params[k] = v.join(", ");
   }
-  let text = t(`expr.${reason}`, params);
+  let text = t(dynamicKey(`expr.${reason}`), params);
   if (typeof p.column === "number") text = t("expr.column", { n: p.column, text });
   else text = text.charAt(0).toUpperCase() + text.slice(1);
   if (LIST_VARIABLES.has(reason) && variables.length) {

@@ -2,7 +2,7 @@
 // their label, never by internal ids like `buttons_f4cc8v` / `b_fefv2l`. The server's stable `code`, the
 // JSON pointer `path`, the finding's `params` (when it sends them) and the values it quotes in its English
 // `message` give the parameters; the words are chosen here (keys `finding.<code>[.<variant>]`).
-import type { T } from "../shared/i18n";
+import { dynamicKey, isEditorKey, type T } from "./i18n";
 import { portsOf } from "./model/ports";
 import type { NodeData, NodeType } from "./model/types";
 
@@ -42,7 +42,7 @@ function clip(text: string, n = 32): string {
 /** "Buttons “Choose a topic”": the kind of step and the start of its text. */
 export function nodeTitle(t: T, node: NodeInfo | undefined): string {
   if (!node) return t("finding.missing_step");
-  const kind = t(`type.${node.type}`);
+  const kind = t(dynamicKey(`type.${node.type}`));
   const text = TEXT_FIELDS.map((k) => node.data?.[k]).find((v) => typeof v === "string" && v.trim());
   return text ? t("finding.step_title", { kind, text: clip(text as string) }) : kind;
 }
@@ -53,11 +53,11 @@ export function exitLabel(t: T, node: NodeInfo | undefined, port: string): strin
     const p = portsOf(node.type as NodeType, node.data).find((x) => x.id === port);
     if (p) {
       const derived = (node.type === "buttons" || node.type === "condition") && p.kind === "required" && p.id !== "else";
-      return derived ? p.label : t(`port.${p.id}`);
+      return derived ? p.label : t(dynamicKey(`port.${p.id}`));
     }
   }
   const key = `port.${port}`;
-  return t(key) === key ? t("finding.removed_exit") : t(key);
+  return isEditorKey(key) ? t(key) : t("finding.removed_exit");
 }
 
 function quoted(message: string): string[] {
@@ -72,7 +72,7 @@ function numberIn(message: string): string {
 function fieldName(t: T, path: string): string {
   const parts = path.split("/").filter(Boolean);
   const last = [...parts].reverse().find((p) => !/^\d+$/.test(p)) ?? "";
-  for (const key of [`field.${last}`, `f.${last}`]) if (t(key) !== key) return t(key);
+  for (const key of [`field.${last}`, `f.${last}`]) if (isEditorKey(key)) return t(key);
   return last;
 }
 
@@ -141,7 +141,7 @@ export function findingMessage(t: T, f: FindingIn, lookup: NodeLookup): string {
       return t(`finding.${f.code}`, { field: fieldName(t, path) });
     default: {
       const key = `finding.${f.code}`;
-      return t(key) === key ? t("finding.other") : t(key);
+      return isEditorKey(key) ? t(key) : t("finding.other");
     }
   }
 }

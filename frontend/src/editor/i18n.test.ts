@@ -32,7 +32,7 @@ describe("editor UI strings", () => {
       expect(dicts.ru[`help.${type}`]).toBeTruthy();
       const spec = PORT_SPECS[type];
       for (const p of [...(spec.ports ?? []), ...(spec.extra ?? []), ...(spec.optional ?? [])]) {
-        expect(dicts.ru[`port.${p}`], p).toBeTruthy();
+        expect((dicts.ru as Record<string, string>)[`port.${p}`], p).toBeTruthy();
       }
     }
   });

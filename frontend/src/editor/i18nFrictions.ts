@@ -1,6 +1,6 @@
 // Editor strings for the new-variable field, expression problems, return-to-bot entries, the publish
 // state, templates and the import report (issue 12, items 6 and 7). Spread into ./i18n's dictionaries.
-export const FRICTIONS_EN: Record<string, string> = {
+export const FRICTIONS_EN = {
   "f.new_variable_placeholder": "e.g. order_number",
   "f.new_variable_add": "Add variable",
   "f.new_variable_hint": "Enter adds it, Esc cancels.",
@@ -39,9 +39,9 @@ export const FRICTIONS_EN: Record<string, string> = {
   "new.language": "Template language",
   "new.blocks": "{n} blocks",
   "import.renamed": "“{from}” is taken here: imported as “{to}”",
-};
+} as const;
 
-export const FRICTIONS_RU: Record<string, string> = {
+export const FRICTIONS_RU: Record<keyof typeof FRICTIONS_EN, string> = {
   "f.new_variable_placeholder": "например, order_number",
   "f.new_variable_add": "Добавить переменную",
   "f.new_variable_hint": "Enter — добавить, Esc — отмена.",

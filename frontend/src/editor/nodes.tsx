@@ -10,7 +10,7 @@ import {
   type NodeTypes,
 } from "@xyflow/react";
 import { memo, useEffect, useMemo, type ReactNode } from "react";
-import { useI18n, type T } from "../shared/i18n";
+import { dynamicKey, useI18n, type T } from "./i18n";
 import type { FlowNode } from "./model/convert";
 import { portsOf, type Port } from "./model/ports";
 import { NODE_TYPES, type NodeData, type NodeType } from "./model/types";
@@ -22,7 +22,7 @@ import { useNodeStatus, useWhatsappUsed } from "./status";
 export function portLabel(t: T, type: NodeType, port: Port): string {
   // Derived ports (a button, a rule) show their own label; fixed ports a translated name.
   if ((type === "buttons" || type === "condition") && port.kind === "required" && port.id !== "else") return port.label;
-  return t(`port.${port.id}`);
+  return t(dynamicKey(`port.${port.id}`));
 }
 
 /** "Go to Buttons «Choose a topic»": a jump's target by its title, read from the canvas (never its id). */
@@ -44,7 +44,7 @@ function Body({ type, data, t }: { type: NodeType; data: NodeData; t: T }): Reac
     case "message":
       return (
         <>
-          {data.media?.url ? <div className="bf-node-media">[{t(`media.${data.media.kind ?? "image"}`)}]</div> : null}
+          {data.media?.url ? <div className="bf-node-media">[{t(dynamicKey(`media.${data.media.kind ?? "image"}`))}]</div> : null}
           <div className="bf-node-text">{clip(data.text) || <em>{t("node.empty_text")}</em>}</div>
         </>
       );
@@ -55,7 +55,7 @@ function Body({ type, data, t }: { type: NodeType; data: NodeData; t: T }): Reac
         <>
           <div className="bf-node-text">{clip(data.prompt) || <em>{t("node.empty_text")}</em>}</div>
           <div className="bf-node-meta">
-            → <code>{`{{${data.variable ?? ""}}}`}</code> · {t(`kind.${data.kind ?? "text"}`)}
+            → <code>{`{{${data.variable ?? ""}}}`}</code> · {t(dynamicKey(`kind.${data.kind ?? "text"}`))}
           </div>
         </>
       );
@@ -112,7 +112,7 @@ function Body({ type, data, t }: { type: NodeType; data: NodeData; t: T }): Reac
       return (
         <div className="bf-node-meta">
           {(data.add ?? []).map((x: string) => `+${x}`).join(" ")} {(data.remove ?? []).map((x: string) => `−${x}`).join(" ")}{" "}
-          {data.consent ? t(`consent.${data.consent}`) : ""}
+          {data.consent ? t(dynamicKey(`consent.${data.consent}`)) : ""}
         </div>
       );
     case "end":

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { Bootstrap } from "../shared/bootstrap";
-import { LanguageSwitcher, useI18n, type T } from "../shared/i18n";
+import { LanguageSwitcher } from "../shared/i18n";
+import { dynamicKey, useI18n, type T } from "./i18n";
 import { askNotifications, chime, desktopNotify, notificationsAllowed, notificationsSupported, unlockAudio } from "./notify";
 import { InboxSocket, type Frame } from "./socket";
 import { initialState, reducer, resyncFrames, type Canned, type Conv, type Department } from "./store";
@@ -182,7 +183,7 @@ export function App({ boot }: { boot: InboxBootstrap }) {
             >
               {["online", "away", "offline"].map((p) => (
                 <option key={p} value={p}>
-                  {t(`inbox.presence.${p}`)}
+                  {t(dynamicKey(`inbox.presence.${p}`))}
                 </option>
               ))}
             </select>
@@ -292,7 +293,7 @@ export function App({ boot }: { boot: InboxBootstrap }) {
               {state.operators.map((o) => (
                 <li key={o.user_id}>
                   <span className={`ib-dot ib-dot-${o.presence}`} aria-hidden="true" /> {o.name}
-                  <span className="ib-muted"> · {t(`inbox.presence.${o.presence}`)}</span>
+                  <span className="ib-muted"> · {t(dynamicKey(`inbox.presence.${o.presence}`))}</span>
                 </li>
               ))}
             </ul>

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { api } from "../shared/api";
-import { useI18n, type T } from "../shared/i18n";
+import { dynamicKey, isInboxKey, useI18n, type T } from "./i18n";
 import type { Frame } from "./socket";
 import { isNote, type Canned, type Conv, type Department, type Detail, type Msg, type NodeRef, type Operator } from "./store";
 import { contactName, nodeTitle, reasonText, since } from "./util";
@@ -64,7 +64,7 @@ export function MessageItem({ m, t }: { m: Msg; t: T }) {
       ? `${t("inbox.sender.note")}${operatorName ? " · " + operatorName : ""}`
       : kind === "operator"
         ? operatorName || t("inbox.sender.operator")
-        : t(`inbox.sender.${kind}`);
+        : t(dynamicKey(`inbox.sender.${kind}`));
   const time = m.created_at ? new Date(m.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
   if (kind === "system") {
     return (
@@ -114,8 +114,8 @@ const DELIVERY_PROBLEMS = new Set(["failed", "not_sent", "unknown"]);
 export function DeliveryBadge({ delivery, t }: { delivery?: string; t: T }) {
   if (!delivery || !DELIVERY_PROBLEMS.has(delivery)) return null;
   return (
-    <div className={`ib-delivery ib-delivery-${delivery}`} title={t(`inbox.delivery.${delivery}.hint`)} data-delivery={delivery}>
-      ⚠ {t(`inbox.delivery.${delivery}`)}
+    <div className={`ib-delivery ib-delivery-${delivery}`} title={t(dynamicKey(`inbox.delivery.${delivery}.hint`))} data-delivery={delivery}>
+      ⚠ {t(dynamicKey(`inbox.delivery.${delivery}`))}
     </div>
   );
 }
@@ -247,7 +247,7 @@ export function ChatView(props: Props) {
           <div>
             <h1>{contactName(conv, t)}</h1>
             <div className="ib-chat-meta">
-              <span className={`ib-mode ib-mode-${conv.mode}`}>{t(`inbox.mode.${conv.mode}`)}</span>
+              <span className={`ib-mode ib-mode-${conv.mode}`}>{t(dynamicKey(`inbox.mode.${conv.mode}`))}</span>
               <span className="ib-chip">{props.deptName(conv.department)}</span>
               {conv.channel?.name && <span className="ib-muted">{conv.channel.name}</span>}
               {conv.mode === "queued" && <span className="ib-muted">{t("inbox.waiting", { time: since(conv.queued_at, props.now) })}</span>}
@@ -342,7 +342,7 @@ export function ChatView(props: Props) {
             </>
           )}
           <dt>{t("inbox.channel")}</dt>
-          <dd>{conv.channel ? `${conv.channel.name} (${t(`inbox.kind.${conv.channel.kind}`) === `inbox.kind.${conv.channel.kind}` ? conv.channel.kind : t(`inbox.kind.${conv.channel.kind}`)})` : "—"}</dd>
+          <dd>{conv.channel ? `${conv.channel.name} (${isInboxKey(`inbox.kind.${conv.channel.kind}`) ? t(dynamicKey(`inbox.kind.${conv.channel.kind}`)) : conv.channel.kind})` : "—"}</dd>
           <dt>{t("inbox.ref")}</dt>
           <dd>{conv.ref || handoff.ref || "—"}</dd>
         </dl>
@@ -452,7 +452,7 @@ function TransferDialog({
           <optgroup label={t("inbox.operator")}>
             {operators.map((o) => (
               <option key={o.user_id} value={`o:${o.user_id}`}>
-                {o.name} ({t(`inbox.presence.${o.presence}`)})
+                {o.name} ({t(dynamicKey(`inbox.presence.${o.presence}`))})
               </option>
             ))}
           </optgroup>

@@ -3,7 +3,7 @@
 // the variables the bot collected.
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { api } from "../shared/api";
-import { useI18n } from "../shared/i18n";
+import { dynamicKey, useI18n } from "./i18n";
 import { MessageItem } from "./ChatView";
 import type { Conv, Department, Msg } from "./store";
 import { contactName } from "./util";
@@ -102,7 +102,7 @@ export function History({ workspace, departments, deptName }: { workspace: strin
               <option value="">{t("inbox.history.any")}</option>
               {STATUSES.map((s) => (
                 <option key={s} value={s}>
-                  {t(`inbox.mode.${s}`)}
+                  {t(dynamicKey(`inbox.mode.${s}`))}
                 </option>
               ))}
             </select>
@@ -124,7 +124,7 @@ export function History({ workspace, departments, deptName }: { workspace: strin
               <option value="">{t("inbox.history.any")}</option>
               {KINDS.map((k) => (
                 <option key={k} value={k}>
-                  {t(`inbox.kind.${k}`)}
+                  {t(dynamicKey(`inbox.kind.${k}`))}
                 </option>
               ))}
             </select>
@@ -157,7 +157,7 @@ export function History({ workspace, departments, deptName }: { workspace: strin
                   <span className="ib-item-text">
                     <span className="ib-item-name">{contactName(c, t)}</span>
                     <span className="ib-item-sub">
-                      <span className={`ib-mode ib-mode-${c.mode}`}>{t(`inbox.mode.${c.mode}`)}</span> <span className="ib-chip">{deptName(c.department)}</span>{" "}
+                      <span className={`ib-mode ib-mode-${c.mode}`}>{t(dynamicKey(`inbox.mode.${c.mode}`))}</span> <span className="ib-chip">{deptName(c.department)}</span>{" "}
                       {when(c.started_at)}
                     </span>
                   </span>
@@ -179,7 +179,7 @@ export function History({ workspace, departments, deptName }: { workspace: strin
               <div>
                 <h1>{contactName(conv, t)}</h1>
                 <div className="ib-chat-meta">
-                  <span className={`ib-mode ib-mode-${conv.mode}`}>{t(`inbox.mode.${conv.mode}`)}</span>
+                  <span className={`ib-mode ib-mode-${conv.mode}`}>{t(dynamicKey(`inbox.mode.${conv.mode}`))}</span>
                   <span className="ib-chip">{deptName(conv.department)}</span>
                   {conv.channel?.name && <span className="ib-muted">{conv.channel.name}</span>}
                   <span className="ib-muted">{t("inbox.history.readOnly")}</span>

@@ -1,7 +1,7 @@
-import type { Dicts } from "../shared/i18n";
+import { common, useI18n as useSharedI18n, type CommonKey, type Dict, type Dicts, type I18nValue, type T as Translator } from "../shared/i18n";
 
-export const inboxDicts: Dicts = {
-  en: {
+// English defines the keys (`as const`); Russian must have exactly the same ones; `t` accepts only these.
+const EN = {
     "inbox.title": "Inbox",
     "inbox.queue": "Queue",
     "inbox.queueEmpty": "No one is waiting",
@@ -113,8 +113,13 @@ export const inboxDicts: Dicts = {
     "inbox.open": "Open",
     "inbox.messages": "Messages",
     "inbox.assigned": "A chat was assigned to you",
-  },
-  ru: {
+} as const;
+
+type OwnKey = keyof typeof EN;
+export type InboxKey = OwnKey | CommonKey;
+export type T = Translator<InboxKey>;
+
+const RU: Dict<OwnKey> = {
     "inbox.title": "Входящие",
     "inbox.queue": "Очередь",
     "inbox.queueEmpty": "Никто не ждёт",
@@ -226,5 +231,21 @@ export const inboxDicts: Dicts = {
     "inbox.open": "Открыть",
     "inbox.messages": "Сообщения",
     "inbox.assigned": "Вам назначен чат",
-  },
 };
+
+export const inboxDicts: Dicts<OwnKey> = { en: EN, ru: RU };
+
+/** Whether a key built at run time (a server's code, a stored value) has a text; `t(key)` is then safe. */
+export function isInboxKey(key: string): key is InboxKey {
+  return Object.hasOwn(EN, key) || Object.hasOwn(common.en, key);
+}
+
+/** A key built from a value of a known family (a channel kind, a status): not visible to the compiler. */
+export function dynamicKey(key: string): InboxKey {
+  return key as InboxKey;
+}
+
+/** The inbox's translator: a key no dictionary defines does not compile. */
+export function useI18n(): I18nValue<InboxKey> {
+  return useSharedI18n<InboxKey>();
+}

@@ -1,4 +1,4 @@
-import type { T } from "../shared/i18n";
+import { isInboxKey, type T } from "./i18n";
 import type { Conv, NodeRef } from "./store";
 
 /** Who the operator talks to: the name, e-mail or phone the bot collected, else a translated "Visitor"
@@ -11,15 +11,14 @@ export function contactName(conv: Conv | undefined, t: T): string {
 export function reasonText(t: T, reason: string | null | undefined): string {
   if (!reason) return "—";
   const key = `inbox.reason.${reason}`;
-  const text = t(key);
-  return text === key ? t("inbox.reason.other") : text;
+  return isInboxKey(key) ? t(key) : t("inbox.reason.other");
 }
 
 /** A scenario step as people know it: its kind and its text (the node id stays internal). */
 export function nodeTitle(t: T, node: NodeRef | undefined): string {
   if (!node) return t("inbox.nodeType.other");
   const key = `inbox.nodeType.${node.type || "other"}`;
-  const kind = t(key) === key ? t("inbox.nodeType.other") : t(key);
+  const kind = isInboxKey(key) ? t(key) : t("inbox.nodeType.other");
   return node.label ? `${kind}: ${node.label}` : kind;
 }
 

@@ -1,9 +1,10 @@
 // The data a freshly dropped node starts with: valid for the schema, so the only findings are about
 // missing connections, which is what a marketer expects to fix next.
 import { randomId } from "./ids";
+import type { T } from "../i18n";
 import type { NodeData, NodeType } from "./types";
 
-export function defaultData(type: NodeType, t: (key: string) => string = (k) => k): NodeData {
+export function defaultData(type: NodeType, t: T = (k) => k): NodeData {
   switch (type) {
     case "message":
       return { text: t("default.message") };
