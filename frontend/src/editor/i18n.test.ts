@@ -8,7 +8,7 @@ import { GROUPS } from "./Palette";
 import { PORT_SPECS } from "./model/ports";
 
 const dir = import.meta.dirname;
-const sources = readdirSync(dir)
+const sources = readdirSync(dir, { recursive: true, encoding: "utf8" })
   .filter((f) => f.endsWith(".tsx") || (f.endsWith(".ts") && !f.endsWith(".test.ts")))
   .map((f) => readFileSync(join(dir, f), "utf8"))
   .join("\n");

@@ -1,0 +1,25 @@
+// Inspector form for the jump step. A jump to another step or scenario.
+import { useFormKit, type FormProps } from "./kit";
+import { Field } from "../fields";
+
+export function JumpForm(props: FormProps) {
+  const { data, nodeIds, nodeTitles } = props;
+  const { t, setOptional } = useFormKit(props);
+  return (
+    <>
+      <Field label={t("f.jump_node")}>
+        <select value={data.node ?? ""} onChange={(e) => setOptional("node", e.target.value)}>
+          <option value="">—</option>
+          {nodeIds.map((n) => (
+            <option key={n} value={n}>
+              {nodeTitles?.[n] ?? n}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label={t("f.jump_scenario")} hint={t("f.jump_scenario_hint")}>
+        <input type="text" value={data.scenario ?? ""} onChange={(e) => setOptional("scenario", e.target.value)} />
+      </Field>
+    </>
+  );
+}
