@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from builder import serializers as s
 from builder import services, throttle
 from builder.models import Membership, Scenario
-from builder.permissions import get_membership, get_scenario, member_for_request, scenarios_for
+from builder.permissions import MEMBER, get_scenario, scenarios_for
 from builder.scenario_templates import catalogue, check_language, create_from_template
 from builder.validation import validate, workspace_references
 
@@ -36,8 +36,13 @@ def _scenario_payload(serializer_class, scenarios: list[Scenario], membership: M
 
 
 class ScenarioMixin:
+    """Scenario routes: members read, editors and admins write (the check is builder.permissions.WorkspaceRole)."""
+
+    role_refusal = "Operators cannot change scenarios"
+    membership: Membership
+
     def scoped(self, request: Request, ws: str, scenario_id=None) -> tuple[Membership, Scenario | None]:
-        membership = member_for_request(request, ws)
+        membership = self.membership
         return membership, (get_scenario(membership, scenario_id) if scenario_id is not None else None)
 
 
@@ -126,10 +131,11 @@ class DraftView(ScenarioMixin, APIView):
 
 
 class ValidateView(ScenarioMixin, APIView):
+    method_roles = {"POST": MEMBER}  # validation writes nothing, so operators (read-only) may run it too
+
     @extend_schema(request=s.ValidateRequestSerializer, responses=s.FindingsSerializer)
     def post(self, request: Request, ws: str, scenario_id) -> Response:
-        # Validation writes nothing, so operators (read-only) may run it too.
-        scenario = get_scenario(get_membership(request.user, ws), scenario_id)
+        _, scenario = self.scoped(request, ws, scenario_id)
         data = _valid(s.ValidateRequestSerializer, request.data)
         findings = services.validate_scenario(scenario, data.get("document"))
         return Response({"findings": [f.as_dict() for f in findings]})

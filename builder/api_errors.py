@@ -1,4 +1,9 @@
-"""DRF exception handler: every user-caused error is data, `{"errors": [{path, node_id, code, message}]}`."""
+"""The API's one error format: every user-caused error is data, `{"errors": [{path, node_id, code, message}]}`.
+
+`exception_handler` (settings REST_FRAMEWORK EXCEPTION_HANDLER) renders every error of every view in it:
+DRF's own (validation with a JSON pointer per field, parse errors, 401/403, 404, 405, throttles), `ApiError`
+raised by a view or a service, builder's `ServiceError`. A view never builds an error response itself.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,61 @@ logger = logging.getLogger(__name__)
 
 def error(code: str, message: str, path: str = "", node_id: str | None = None) -> dict[str, Any]:
     return {"path": path, "node_id": node_id, "code": code, "message": message}
+
+
+class ApiError(Exception):
+    """A refused request: an HTTP status and one or more errors in the API's format.
+
+    `ApiError(400, "invalid", "…", "/config")` for one error; `ApiError.of(status, errors)` for a list
+    already in the format (a service's findings)."""
+
+    def __init__(self, status: int, code: str, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.path = status, code, message, path
+        self.errors = [error(code, message, path)]
+
+    @classmethod
+    def of(cls, status: int, errors: list[dict[str, Any]]) -> ApiError:
+        first = errors[0] if errors else error("invalid", "invalid request")
+        exc = cls(status, first.get("code", "invalid"), first.get("message", ""), first.get("path", ""))
+        exc.errors = [error(e.get("code", "invalid"), e.get("message", ""), e.get("path", ""), e.get("node_id"))
+                      | {k: v for k, v in e.items() if k not in ("code", "message", "path", "node_id")}
+                      for e in errors] or exc.errors
+        return exc
+
+
+# DRF's codes that have a project-wide name (builder.services refuses U+0000 as `null_character` too).
+CODE_ALIASES = {"null_characters_not_allowed": "null_character"}
+
+
+def _pointer_part(key: Any) -> str:
+    # JSON pointer escaping (RFC 6901): "~" → "~0", "/" → "~1".
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def flatten(detail: Any, path: str = "", default_code: str = "invalid") -> list[dict[str, Any]]:
+    """DRF error details (nested dicts of fields, lists by index) as errors with JSON pointers:
+    `{"config": {"allowed_origins": {2: ["Not an origin"]}}}` → path `/config/allowed_origins/2`."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            sub = path if key in ("detail", "non_field_errors") else f"{path}/{_pointer_part(key)}"
+            out.extend(flatten(value, sub, default_code))
+        return out
+    if isinstance(detail, list):
+        # A list of messages for one field, or a ListSerializer's errors by index ({} for valid items).
+        if any(isinstance(item, dict) for item in detail):
+            out = []
+            for index, item in enumerate(detail):
+                if item:
+                    out.extend(flatten(item, f"{path}/{index}", default_code))
+            return out
+        out = []
+        for item in detail:
+            out.extend(flatten(item, path, default_code))
+        return out
+    code = str(getattr(detail, "code", None) or default_code)
+    return [error(CODE_ALIASES.get(code, code), str(detail), path)]
 
 
 def _service_error_response(exc: Exception) -> Response | None:
@@ -35,6 +95,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
     service_response = _service_error_response(exc)
     if service_response is not None:
         return service_response
+    if isinstance(exc, ApiError):
+        return Response({"errors": exc.errors}, status=exc.status)
     if isinstance(exc, RecursionError):
         # In practice only input nested absurdly deep gets here (DRF's JSON parser lets the decoder's
         # RecursionError through, before the view runs): the client's error, not the server's.
@@ -54,21 +116,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
     data = response.data
     if isinstance(data, dict) and "errors" in data:
         return response
-    errors = []
-    if isinstance(data, dict):
-        for field, value in data.items():
-            messages = value if isinstance(value, list) else [value]
-            for message in messages:
-                code = getattr(message, "code", None) or getattr(exc, "default_code", "invalid")
-                path = "" if field in ("detail", "non_field_errors") else f"/{field}"
-                if isinstance(message, dict):  # nested serializer errors: flatten one level
-                    for sub, sub_messages in message.items():
-                        for sub_message in sub_messages if isinstance(sub_messages, list) else [sub_messages]:
-                            sub_code = getattr(sub_message, "code", None) or "invalid"
-                            errors.append(error(str(sub_code), str(sub_message), f"{path}/{sub}"))
-                    continue
-                errors.append(error(str(code), str(message), path))
-    elif isinstance(data, list):
-        errors = [error("invalid", str(m)) for m in data]
-    response.data = {"errors": errors}
+    response.data = {"errors": flatten(data, default_code=getattr(exc, "default_code", "invalid"))}
     return response

@@ -7,6 +7,17 @@ from rest_framework import serializers
 from builder import services
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false only (DRF's BooleanField also takes "yes", "on", 1 …, which a settings switch
+    should refuse rather than guess)."""
+
+    def to_internal_value(self, data: object) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+        raise AssertionError  # fail() raises
+
+
 class FindingSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=["error", "warning"])
     code = serializers.CharField()

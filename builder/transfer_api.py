@@ -11,33 +11,33 @@ from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from builder import transfer
-from builder.models import Membership, Scenario, Workspace
-from builder.permissions import check_can_edit, get_membership
+from builder.api_errors import ApiError
+from builder.models import Scenario, Workspace
+from builder.permissions import MEMBER
 from builder.services import UNSTORABLE_MESSAGES, unstorable_path
 from builder.transfer import TransferError
 
-TRUE = {"1", "true", "yes", "on"}
-FALSE = {"0", "false", "no", "off", ""}
+
+class ExportRequestSerializer(serializers.Serializer):
+    # Ids stay text here: an id that is not one of the workspace's scenarios is a 404 at its index, malformed or not.
+    scenario_ids = serializers.ListField(child=serializers.CharField(allow_blank=True, max_length=64),
+                                         allow_empty=False, help_text="The scenarios to export")
 
 
-def _errors(status_code: int, *errors: dict[str, Any]) -> Response:
-    return Response({"errors": list(errors)}, status=status_code)
+class ImportOptionsSerializer(serializers.Serializer):
+    """The import's options, from the query string or the multipart form."""
 
-
-def _err(code: str, message: str, path: str = "") -> dict[str, Any]:
-    return {"path": path, "node_id": None, "code": code, "message": message}
-
-
-def membership_for(request: Request, ws: str) -> Membership:
-    """The caller's membership of workspace `ws` (slug); anything else is a 404 that reveals nothing."""
-    return get_membership(request.user, ws)
+    dry_run = serializers.BooleanField(required=False, allow_null=True, default=False)
+    create_missing = serializers.BooleanField(required=False, allow_null=True, default=False)
+    publish = serializers.BooleanField(required=False, allow_null=True, default=False)
+    into = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
 def _scenario(workspace: Workspace, raw_id: Any) -> Scenario:
@@ -64,7 +64,7 @@ class ScenarioExportView(APIView):
 
     @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT}, summary="Export one scenario")
     def get(self, request: Request, ws: str, scenario_id: uuid.UUID) -> HttpResponse:
-        workspace = membership_for(request, ws).workspace
+        workspace = self.workspace
         scenario = _scenario(workspace, scenario_id)
         bundle = transfer.export_bundle([scenario], installation=settings.SITE_URL, workspace=workspace)
         return _download(bundle, transfer.bundle_filename([scenario], workspace))
@@ -73,53 +73,26 @@ class ScenarioExportView(APIView):
 class ExportView(APIView):
     """POST {"scenario_ids": [...]}: several scenarios as one bundle (a file download)."""
 
+    method_roles = {"POST": MEMBER}  # a read, posted only because the id list can be long
+
     @extend_schema(
-        request={
-            "application/json": {
-                "type": "object",
-                "properties": {
-                    "scenario_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}
-                },
-            }
-        },
+        request=ExportRequestSerializer,
         responses={(200, "application/json"): OpenApiTypes.OBJECT},
         summary="Export several scenarios",
     )
     def post(self, request: Request, ws: str) -> HttpResponse:
-        workspace = membership_for(request, ws).workspace
-        ids = request.data.get("scenario_ids") if isinstance(request.data, dict) else None
-        if not isinstance(ids, list) or not ids:
-            return _errors(
-                400, _err("required", "`scenario_ids` must be a non-empty list of ids", "/scenario_ids")
-            )
+        workspace = self.workspace
+        serializer = ExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         scenarios = []
-        for index, raw_id in enumerate(ids):
+        for index, raw_id in enumerate(serializer.validated_data["scenario_ids"]):
             try:
                 scenarios.append(_scenario(workspace, raw_id))
             except NotFound:
-                return _errors(
-                    404, _err("not_found", f"Scenario {raw_id} not found.", f"/scenario_ids/{index}")
-                )
+                raise ApiError(404, "not_found", f"Scenario {raw_id} not found.", f"/scenario_ids/{index}") from None
         scenarios = list({s.pk: s for s in scenarios}.values())
         bundle = transfer.export_bundle(scenarios, installation=settings.SITE_URL, workspace=workspace)
         return _download(bundle, transfer.bundle_filename(scenarios, workspace))
-
-
-def _flag(request: Request, form: Any, name: str) -> bool:
-    raw = request.query_params.get(name, form.get(name))
-    if raw is None:
-        return False
-    value = raw.strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise _BadParam(name, f"`{name}` must be true or false, got {raw!r}")
-
-
-class _BadParam(Exception):
-    def __init__(self, name: str, message: str):
-        self.name, self.message = name, message
 
 
 def _refuse_unstorable(bundle: transfer.Bundle) -> None:
@@ -164,23 +137,23 @@ def _is_multipart(request: Request) -> bool:
 class ImportView(APIView):
     """POST a bundle as a multipart `file` or as the raw JSON body. Editors and admins only."""
 
+    role_refusal = "Operators cannot change scenarios"
+
     def post(self, request: Request, ws: str) -> Response:
-        membership = membership_for(request, ws)
-        check_can_edit(membership)
-        workspace = membership.workspace
+        workspace = self.workspace
         max_bytes = settings.IMPORT_MAX_BYTES
         try:
             form = self._form(request, max_bytes)
             raw = self._read_body(request, max_bytes)
         except TransferError as exc:
-            return _errors(exc.status, *exc.as_dicts())
-        try:
-            dry_run = _flag(request, form, "dry_run")
-            create_missing = _flag(request, form, "create_missing")
-            publish = _flag(request, form, "publish")
-        except _BadParam as exc:
-            return _errors(400, _err("invalid", exc.message, f"/{exc.name}"))
-        into_id = request.query_params.get("into", form.get("into"))
+            raise ApiError.of(exc.status, exc.as_dicts()) from None
+        options = {name: request.query_params.get(name, form.get(name))
+                   for name in ImportOptionsSerializer().fields}
+        serializer = ImportOptionsSerializer(data={k: v.strip() for k, v in options.items() if v is not None})
+        serializer.is_valid(raise_exception=True)
+        dry_run, create_missing, publish = (bool(serializer.validated_data.get(name))
+                                            for name in ("dry_run", "create_missing", "publish"))
+        into_id = serializer.validated_data.get("into")
         into = _scenario(workspace, into_id) if into_id else None
         try:
             bundle = transfer.parse_bundle(raw, max_bytes=max_bytes, max_nodes=settings.IMPORT_MAX_NODES)
@@ -190,7 +163,7 @@ class ImportView(APIView):
                 return Response({"dry_run": True, **plan.as_dict()}, status=status.HTTP_200_OK)
             scenarios = transfer.apply_import(plan, request.user, publish=publish)
         except TransferError as exc:
-            return _errors(exc.status, *exc.as_dicts())
+            raise ApiError.of(exc.status, exc.as_dicts()) from None
         body = {
             "dry_run": False,
             **plan.as_dict(),

@@ -6,39 +6,38 @@ reads are for every member, writes to departments and canned replies for admins.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from builder.models import Membership
-from builder.permissions import get_membership
+from builder.permissions import ADMIN, MEMBER, require_role
 from channels_app import presence, services
 from channels_app.errors import ActionError
 from channels_app.models import CannedReply, Department
-from channels_app.serializers import CannedReplySerializer, ConversationListSerializer, DepartmentSerializer
+from channels_app.serializers import (
+    CannedReplySerializer,
+    ConversationFilterIn,
+    ConversationListSerializer,
+    DepartmentSerializer,
+)
 from runtime.models import Conversation
 
 
 class WorkspaceMixin:
-    """`self.membership` for the workspace in the URL; unsafe methods need the admin role."""
+    """Members read, admins write. `self.membership` / `self.workspace` are set by the shared check
+    (builder.permissions.WorkspaceRole) before the view runs."""
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.membership = get_membership(request.user, kwargs["workspace"])
-        self.workspace = self.membership.workspace
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not self.membership.can_manage:
-            raise PermissionDenied("Only workspace admins can change this.")
+    write_role = ADMIN
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "workspace": self.workspace}
@@ -51,13 +50,7 @@ class DepartmentMixin(WorkspaceMixin):
         return Department.objects.filter(workspace=self.workspace).prefetch_related("operators").order_by("name")
 
     def _save(self, serializer):
-        operator_ids = serializer.validated_data.pop("operators", None)
-        if operator_ids is not None:
-            members = set(Membership.objects.filter(workspace=self.workspace, user_id__in=operator_ids)
-                          .values_list("user_id", flat=True))
-            unknown = sorted(set(operator_ids) - members)
-            if unknown:
-                raise ValidationError({"operators": [f"user {u} is not a member of this workspace" for u in unknown]})
+        operator_ids = serializer.validated_data.pop("operators", None)  # members only (the serializer checks)
         with transaction.atomic():
             department = serializer.save(workspace=self.workspace)
             if operator_ids is not None:
@@ -96,26 +89,30 @@ class CannedReplyDetail(CannedReplyMixin, generics.RetrieveUpdateDestroyAPIView)
 
 class OperatorList(WorkspaceMixin, APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, description="Presence, capacity and load of inbox members.")
-    def get(self, request, workspace: str):
+    def get(self, request, ws: str):
         return Response(presence.operators(self.workspace.pk))
 
 
-class OperatorDetail(APIView):
+class OperatorCapacityIn(serializers.Serializer):
+    # The range is presence.set_capacity's (its refusal comes back at /capacity too).
+    capacity = serializers.IntegerField(min_value=0, max_value=1000, help_text="Max concurrent chats for auto-assignment")
+
+
+class OperatorDetail(WorkspaceMixin, APIView):
     """PATCH {capacity} (admins; or operators for themselves): max concurrent chats for auto-assignment."""
 
-    @extend_schema(request=inline_serializer("OperatorCapacity", {"capacity": serializers.IntegerField()}),
-                   responses={200: OpenApiTypes.OBJECT})
-    def patch(self, request, workspace: str, user_id: int):
-        membership = get_membership(request.user, workspace)
-        if not Membership.objects.filter(workspace=membership.workspace, user_id=user_id).exists():
-            from django.http import Http404
+    method_roles = {"PATCH": MEMBER}  # everyone may set their own; others' needs the admin role (below)
 
+    @extend_schema(request=OperatorCapacityIn, responses={200: OpenApiTypes.OBJECT})
+    def patch(self, request, ws: str, user_id: int):
+        membership = self.membership
+        if not Membership.objects.filter(workspace=membership.workspace, user_id=user_id).exists():
             raise Http404
-        if not membership.can_manage and request.user.pk != user_id:
-            raise PermissionDenied("Only workspace admins can change other operators.")
-        if not isinstance(request.data, dict):
-            raise ValidationError({"capacity": ["Send a JSON object: {\"capacity\": N}."]})
-        capacity = request.data.get("capacity")
+        if request.user.pk != user_id:
+            require_role(membership, ADMIN, "Only workspace admins can change other operators.")
+        serializer = OperatorCapacityIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        capacity = serializer.validated_data["capacity"]
         user = get_user_model().objects.get(pk=user_id)
         try:
             presence.set_capacity(user, membership.workspace_id, capacity)
@@ -125,48 +122,36 @@ class OperatorDetail(APIView):
         return Response(row)
 
 
-def _parse_when(name: str, raw: str, *, end: bool = False) -> dt.datetime:
-    value = parse_datetime(raw)
-    if value is None:
-        day = parse_date(raw)
-        if day is None:
-            raise ValidationError({name: ["Use an ISO date (2026-11-21) or datetime (2026-11-21T10:00:00Z)."]})
-        value = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time(0))
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
-
-
 class ConversationList(WorkspaceMixin, generics.ListAPIView):
     """History: ?status=&department=&operator=&channel=&since=&until=&contact=&q= (newest activity first)."""
 
     serializer_class = ConversationListSerializer
 
+    @extend_schema(parameters=[ConversationFilterIn])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        params = self.request.query_params
+        serializer = ConversationFilterIn(data=self.request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        params = serializer.validated_data
         qs = Conversation.objects.filter(workspace=self.workspace, is_preview=False).select_related(
             "channel", "contact", "department", "assignee")
-        if params.get("status"):
-            if params["status"] not in Conversation.Mode.values:
-                raise ValidationError({"status": [f"One of {', '.join(Conversation.Mode.values)}."]})
+        if "status" in params:
             qs = qs.filter(mode=params["status"])
-        if params.get("department"):
+        if "department" in params:
             qs = qs.filter(department__slug=params["department"])
-        if params.get("operator"):
-            if not params["operator"].isdigit():
-                raise ValidationError({"operator": ["A user id."]})
-            qs = qs.filter(assignee_id=int(params["operator"]))
-        if params.get("channel"):
+        if "operator" in params:
+            qs = qs.filter(assignee_id=params["operator"])
+        if "channel" in params:
             channel = params["channel"]
             qs = qs.filter(channel_id=int(channel)) if channel.isdigit() else qs.filter(channel__kind=channel)
-        if params.get("contact"):
-            if not params["contact"].isdigit():
-                raise ValidationError({"contact": ["A contact id."]})
-            qs = qs.filter(contact_id=int(params["contact"]))
-        if params.get("since"):
-            qs = qs.filter(started_at__gte=_parse_when("since", params["since"]))
-        if params.get("until"):
-            qs = qs.filter(started_at__lt=_parse_when("until", params["until"], end=True))
+        if "contact" in params:
+            qs = qs.filter(contact_id=params["contact"])
+        if "since" in params:
+            qs = qs.filter(started_at__gte=params["since"])
+        if "until" in params:
+            qs = qs.filter(started_at__lt=params["until"])
         if params.get("q", "").strip():
             q = params["q"].strip()
             qs = qs.filter(services.search_filter(q) | services.contact_filter(q))
@@ -177,8 +162,6 @@ def _conversation(view, conversation_id):
     conversation = (Conversation.objects.filter(workspace=view.workspace, is_preview=False, pk=conversation_id)
                     .select_related("channel", "contact", "department", "assignee").first())
     if conversation is None:
-        from django.http import Http404
-
         raise Http404
     return conversation
 
@@ -193,14 +176,14 @@ def transcript_document(conversation: Conversation) -> dict:
 
 class ConversationDetail(WorkspaceMixin, APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, description="The conversation, variables and transcript.")
-    def get(self, request, workspace: str, conversation_id):
+    def get(self, request, ws: str, conversation_id):
         return Response(transcript_document(_conversation(self, conversation_id)))
 
 
 class ConversationExport(WorkspaceMixin, APIView):
     @extend_schema(responses={(200, "application/json"): OpenApiTypes.BINARY},
                    description="The transcript as a JSON file download.")
-    def get(self, request, workspace: str, conversation_id):
+    def get(self, request, ws: str, conversation_id):
         conversation = _conversation(self, conversation_id)
         body = json.dumps({"format": "botflow/transcript", "version": 1,
                            "exported_at": timezone.now().isoformat(), **transcript_document(conversation)},

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
+from builder.models import Membership
 from channels_app import business_hours
 from channels_app.events import operator_display_name
 from channels_app.models import CannedReply, Department
@@ -42,6 +47,14 @@ class DepartmentSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError([f"{p['path'] or '/'}: {p['message']}" for p in problems])
         return value or {}
 
+    def validate_operators(self, value: list[int]) -> list[int]:
+        members = set(Membership.objects.filter(workspace=self.context["workspace"], user_id__in=value)
+                      .values_list("user_id", flat=True))
+        wrong = {i: [f"user {u} is not a member of this workspace"] for i, u in enumerate(value) if u not in members}
+        if wrong:
+            raise serializers.ValidationError(wrong)  # at /operators/<index>
+        return value
+
     def validate_slug(self, value: str) -> str:
         workspace = self.context["workspace"]
         taken = Department.objects.filter(workspace=workspace, slug=value)
@@ -66,6 +79,43 @@ class CannedReplySerializer(serializers.ModelSerializer):
         if taken.exists():
             raise serializers.ValidationError("A canned reply with this shortcut exists.", code="duplicate_shortcut")
         return value
+
+
+class ConversationFilterIn(serializers.Serializer):
+    """The history's query string. Dates: an ISO date (2026-11-21, `until` includes that day) or datetime."""
+
+    status = serializers.ChoiceField(choices=Conversation.Mode.values, required=False)
+    department = serializers.CharField(required=False, max_length=100, help_text="A department's slug")
+    operator = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, help_text="A user id")
+    channel = serializers.CharField(required=False, max_length=64, help_text="A channel id or kind")
+    contact = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, help_text="A contact id")
+    since = serializers.CharField(required=False)
+    until = serializers.CharField(required=False)
+    q = serializers.CharField(required=False, max_length=500, help_text="Message text, name, e-mail or phone")
+
+    def to_internal_value(self, data):
+        # An empty parameter (?status=) is no filter, as the inbox's form sends them.
+        return super().to_internal_value({k: v for k, v in data.items() if str(v).strip()})
+
+    def validate_since(self, value: str) -> dt.datetime:
+        return _when(value)
+
+    def validate_until(self, value: str) -> dt.datetime:
+        return _when(value, end=True)
+
+
+def _when(raw: str, *, end: bool = False) -> dt.datetime:
+    try:  # well-formed but impossible (2026-13-45) is a ValueError; a mere other format is None
+        value, day = parse_datetime(raw), parse_date(raw)
+    except ValueError:
+        value = day = None
+    if value is None:
+        if day is None:
+            raise serializers.ValidationError("Use an ISO date (2026-11-21) or datetime (2026-11-21T10:00:00Z).")
+        value = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time(0))
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
 
 
 class ConversationListSerializer(serializers.ModelSerializer):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from builder.models import Membership
-from builder.permissions import check_can_edit, get_membership, get_scenario
+from builder.api_errors import ApiError
+from builder.permissions import EDITOR, get_scenario
+from builder.serializers import ErrorsSerializer
 from runtime import http_probe, preview
 from runtime.preview import PreviewError
 
@@ -26,85 +26,81 @@ PREVIEW_RESPONSE = {
         "variables": {"type": "object"},
     },
 }
+REF_MAX = 128
+BUTTON_ID_MAX = 64
 
 
-def _editor(request: Request, ws: str) -> Membership:
-    """Previews are an editing tool: editors and admins of the workspace; a foreign workspace is a 404."""
-    membership = get_membership(request.user, ws)
-    check_can_edit(membership)
-    return membership
+class PreviewStartIn(serializers.Serializer):
+    ref = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="",
+                                help_text=f"The start parameter, as a deep link would pass it (first {REF_MAX} characters)")
 
 
-def _failed(exc: PreviewError) -> Response:
-    return Response({"errors": exc.errors}, status=exc.status)
+class PreviewTurnIn(serializers.Serializer):
+    # Long texts are not refused here: the pipeline's inbound limit answers them politely, as in production.
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    button_id = serializers.CharField(required=False, allow_blank=True, allow_null=True, default="")
 
 
-def _str(data: Any, key: str, limit: int) -> str:
-    value = data.get(key) if isinstance(data, dict) else None
-    return value[:limit] if isinstance(value, str) else ""
+class TestRequestIn(serializers.Serializer):
+    # The node's data is checked by http_probe against the http_request node's schema (paths under /node).
+    node = serializers.JSONField(help_text="An http_request node's data")
+    variables = serializers.JSONField(required=False, default=dict, help_text="Variable values, by name")
 
 
-def _null_character(data: Any, *keys: str) -> Response | None:
-    """A 400 for text holding U+0000, which PostgreSQL cannot store (the insert would fail with a 500)."""
-    for key in keys:
-        if "\x00" in _str(data, key, 100_000):
-            return Response({"errors": [{"path": f"/{key}", "node_id": None, "code": "null_character",
-                                         "message": "Text must not contain the NUL character (U+0000)."}]},
-                            status=400)
-    return None
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
-class PreviewStartView(APIView):
+class EditorToolView(APIView):
+    """Previews and test requests are editing tools: editors and admins only, reads too."""
+
+    read_role = write_role = EDITOR
+    role_refusal = "Operators cannot change scenarios"
+
+
+class PreviewStartView(EditorToolView):
     """POST: start a sandbox conversation on the scenario's current draft."""
 
     @extend_schema(
-        request={"application/json": {"type": "object", "properties": {"ref": {"type": "string"}}}},
-        responses={201: PREVIEW_RESPONSE, 400: OpenApiTypes.OBJECT},
+        request=PreviewStartIn,
+        responses={201: PREVIEW_RESPONSE, 400: ErrorsSerializer},
         summary="Preview the current draft",
     )
     def post(self, request: Request, ws: str, scenario_id: uuid.UUID) -> Response:
-        membership = _editor(request, ws)
-        scenario = get_scenario(membership, scenario_id)
-        refused = _null_character(request.data, "ref")
-        if refused is not None:
-            return refused
+        scenario = get_scenario(self.membership, scenario_id)
+        data = _valid(PreviewStartIn, request)
         try:
-            turn = preview.start_preview(scenario, user=request.user, ref=_str(request.data, "ref", 128))
+            turn = preview.start_preview(scenario, user=request.user, ref=data["ref"][:REF_MAX])
         except PreviewError as exc:
-            return _failed(exc)
+            raise ApiError.of(exc.status, exc.errors) from None
         return Response(turn.as_dict(), status=201)
 
 
-class PreviewConversationView(APIView):
+class PreviewConversationView(EditorToolView):
     """POST {text} or {button_id}: the next customer action; GET: the whole transcript."""
 
     @extend_schema(responses={200: PREVIEW_RESPONSE}, summary="Preview transcript")
     def get(self, request: Request, ws: str, conversation_id: uuid.UUID) -> Response:
-        membership = _editor(request, ws)
         try:
-            turn = preview.transcript(membership.workspace, conversation_id)
+            turn = preview.transcript(self.workspace, conversation_id)
         except PreviewError as exc:
-            return _failed(exc)
+            raise ApiError.of(exc.status, exc.errors) from None
         return Response(turn.as_dict())
 
     @extend_schema(
-        request={"application/json": {"type": "object", "properties": {"text": {"type": "string"},
-                                                                       "button_id": {"type": "string"}}}},
-        responses={200: PREVIEW_RESPONSE, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        request=PreviewTurnIn,
+        responses={200: PREVIEW_RESPONSE, 400: ErrorsSerializer, 409: ErrorsSerializer},
         summary="Send a preview message",
     )
     def post(self, request: Request, ws: str, conversation_id: uuid.UUID) -> Response:
-        membership = _editor(request, ws)
-        refused = _null_character(request.data, "text", "button_id")
-        if refused is not None:
-            return refused
-        # Longer texts are not cut here: the pipeline's inbound limit answers them politely, as in production.
-        text = _str(request.data, "text", 100_000)
-        button_id = _str(request.data, "button_id", 64) or None
+        data = _valid(PreviewTurnIn, request)
+        button_id = (data["button_id"] or "")[:BUTTON_ID_MAX] or None
         try:
-            turn = preview.send(membership.workspace, conversation_id, text=text, button_id=button_id)
+            turn = preview.send(self.workspace, conversation_id, text=data["text"], button_id=button_id)
         except PreviewError as exc:
-            return _failed(exc)
+            raise ApiError.of(exc.status, exc.errors) from None
         return Response(turn.as_dict())
 
 
@@ -121,21 +117,19 @@ TEST_REQUEST_RESPONSE = {
 }
 
 
-class TestRequestView(APIView):
+class TestRequestView(EditorToolView):
     """POST {node, variables}: perform an http_request node's data once, as the editor's "Test request"."""
 
     @extend_schema(
-        request={"application/json": {"type": "object", "properties": {"node": {"type": "object"},
-                                                                       "variables": {"type": "object"}}}},
-        responses={200: TEST_REQUEST_RESPONSE, 400: OpenApiTypes.OBJECT},
+        request=TestRequestIn,
+        responses={200: TEST_REQUEST_RESPONSE, 400: ErrorsSerializer},
         summary="Try an HTTP request node",
     )
     def post(self, request: Request, ws: str, scenario_id: uuid.UUID) -> Response:
-        membership = _editor(request, ws)
-        get_scenario(membership, scenario_id)  # scoping only: the node data comes from the unsaved editor
-        data = request.data if isinstance(request.data, dict) else {}
+        get_scenario(self.membership, scenario_id)  # scoping only: the node data comes from the unsaved editor
+        data = _valid(TestRequestIn, request)
         try:
-            result = http_probe.try_http_node(data.get("node"), data.get("variables", {}))
+            result = http_probe.try_http_node(data["node"], data["variables"])
         except http_probe.ProbeInvalid as exc:
-            return Response({"errors": exc.errors}, status=400)
+            raise ApiError.of(400, exc.errors) from None
         return Response(result.as_dict())

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.html import escape
 
+from builder.api_errors import ApiError
 from builder.models import Membership, Role, Scenario, Workspace
 from runtime.models import Channel
 from runtime.pipeline.scenarios import DEFAULT_NO_SCENARIO_TEXT, NO_SCENARIO_ACTIONS
@@ -26,12 +27,9 @@ MAX_ORIGINS = 50
 _UUID_RE = re.compile(r"[0-9a-fA-F-]{32,36}")
 
 
-class SetupError(Exception):
-    """Bad input for a channel change: an HTTP status, a stable code, a message for people, the JSON path."""
-
-    def __init__(self, status: int, code: str, message: str, path: str = "") -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.path = status, code, message, path
+class SetupError(ApiError):
+    """Bad input for a channel change: an HTTP status, a stable code, a message for people, the JSON path
+    (the API's exception handler renders it like every other error)."""
 
 
 # --- who may change what ------------------------------------------------------------------------------------
@@ -55,9 +53,9 @@ def check_change(membership: Membership, fields: set[str]) -> None:
     if not can_connect(membership):
         hint = (" An admin can let editors connect scenarios in Settings → Channels."
                 if membership.role == Role.EDITOR else "")
-        raise SetupError(403, "forbidden", "Only workspace admins can change channels." + hint)
+        raise SetupError(403, "permission_denied", "Only workspace admins can change channels." + hint)
     if fields - {"scenario"}:
-        raise SetupError(403, "forbidden", "Editors may change only the scenario a channel runs.")
+        raise SetupError(403, "permission_denied", "Editors may change only the scenario a channel runs.")
 
 
 def set_editors_can_connect(workspace: Workspace, value: Any) -> None:

@@ -16,48 +16,38 @@ from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from builder.api_errors import ApiError
 from builder.models import Membership, Scenario
+from builder.permissions import ADMIN, MEMBER
+from builder.serializers import StrictBooleanField
 from runtime import channel_setup
 from runtime.channel_setup import SetupError
 from runtime.connectors.common import ProviderError
 from runtime.connectors.secrets import SecretsUnreadable, generate_token, get_secrets, set_secrets
+from runtime.connectors.telegram import TelegramConnector
 from runtime.connectors.templates import serialize_template, sync_templates
+from runtime.connectors.whatsapp import API_VERSION_RE, WhatsAppConnector
 from runtime.messaging_models import MessageTemplate
 from runtime.models import Channel
+from runtime.pipeline.scenarios import NO_SCENARIO_ACTIONS
+from runtime.widget import create_web_channel
 
 MANAGED_KINDS = (Channel.Kind.TELEGRAM, Channel.Kind.WHATSAPP)
 # What the user supplies (required) and what we generate, per kind.
 USER_SECRETS = {"telegram": ("bot_token",), "whatsapp": ("access_token", "app_secret")}
 GENERATED_SECRETS = {"telegram": ("webhook_secret",), "whatsapp": ("verify_token",)}
-CONFIG_KEYS = {
-    "telegram": set(),
-    "whatsapp": {"phone_number_id", "waba_id", "display_phone_number", "api_version"},
-}
 # Provider API addresses are deployment settings (TELEGRAM_API_BASE / WHATSAPP_API_BASE), never tenant data:
 # a per-channel base sent the channel's token to any address an admin typed (README "Security").
 DEPLOYMENT_ONLY_KEYS = {"api_base": "TELEGRAM_API_BASE / WHATSAPP_API_BASE"}
-# Config values that become parts of a provider URL path.
-PATH_SEGMENT_KEYS = {"phone_number_id", "waba_id"}
 PATH_SEGMENT_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
-REQUIRED_CONFIG = {"telegram": (), "whatsapp": ("phone_number_id",)}
 BOT_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
 TEMPLATE_NAME_RE = re.compile(r"^[a-z0-9_]{1,512}$")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, path: str = "") -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.path = status, code, message, path
-
-    def response(self) -> Response:
-        return Response(
-            {"errors": [{"path": self.path, "node_id": None, "code": self.code, "message": self.message}]},
-            status=self.status,
-        )
+TEMPLATE_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 
 def webhook_url(channel: Channel) -> str:
@@ -84,73 +74,199 @@ def serialize_channel(channel: Channel) -> dict[str, Any]:
     }
 
 
-def _membership(request: Request, ws: str) -> Membership:
-    membership = (
-        Membership.objects.select_related("workspace").filter(user=request.user, workspace__slug=ws).first()
-    )
-    if membership is None:
-        raise Http404
-    return membership
+# --- input: serializers validate every request body; their errors come back as JSON pointers ------------
+# (`{"config": {"allowed_origins": {2: […]}}}` → path `/config/allowed_origins/2`, builder.api_errors).
 
 
-def _require_admin(membership: Membership) -> None:
-    if not membership.can_manage:
-        raise ApiError(403, "forbidden", "Only workspace admins can manage channels.")
+class ClosedSerializer(serializers.Serializer):
+    """An object with a fixed set of keys: an unknown key is an error at its own path. Keys sent as null or
+    "" count as not sent (forms post empty fields)."""
+
+    keep_empty: tuple[str, ...] = ()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            errors = {key: [self.unknown_key_error(key)] for key in data if key not in self.fields}
+            if errors:
+                raise serializers.ValidationError(errors)
+            data = {k: v for k, v in data.items() if k in self.keep_empty or v not in (None, "")}
+        return super().to_internal_value(data)
+
+    def unknown_key_error(self, key: str) -> ErrorDetail:
+        return ErrorDetail(f"“{key[:100]}” is not a setting of this kind of channel.", code="unknown_key")
 
 
-def _channel(membership: Membership, pk: int) -> Channel:
-    channel = Channel.objects.filter(workspace=membership.workspace, pk=pk).first()
-    if channel is None:
-        raise Http404
-    return channel
+class OriginField(serializers.CharField):
+    """`scheme://host[:port]` (or "*"), normalised (channel_setup.clean_origins)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        text = super().to_internal_value(data)
+        try:
+            return channel_setup.clean_origins([text])[0]
+        except SetupError as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from None
 
 
-def _clean_config(kind: str, raw: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ApiError(400, "invalid", "config must be an object.", "/config")
-    for key, setting in DEPLOYMENT_ONLY_KEYS.items():
-        if key in raw:
-            raise ApiError(400, "invalid", f"config.{key} cannot be set on a channel: the provider's address is "
-                           f"a deployment setting ({setting}).", f"/config/{key}")
-    unknown = set(raw) - CONFIG_KEYS[kind]
-    if unknown:
-        raise ApiError(400, "invalid", f"Unknown config keys for {kind}: {sorted(unknown)}.", "/config")
-    # Keys no longer accepted (a stored api_base) are dropped on the next write.
-    kept = {k: v for k, v in (current or {}).items() if k in CONFIG_KEYS[kind]}
-    config = {**kept, **{k: str(v).strip() for k, v in raw.items() if v not in (None, "")}}
-    for key in REQUIRED_CONFIG[kind]:
-        if not config.get(key):
-            raise ApiError(400, "required", f"config.{key} is required for {kind}.", f"/config/{key}")
-    for key in PATH_SEGMENT_KEYS & set(config):
-        if not PATH_SEGMENT_RE.match(config[key]):
-            raise ApiError(400, "invalid", f"config.{key} must be the numeric id from the Meta dashboard.",
-                           f"/config/{key}")
-    if config.get("api_version"):
-        from runtime.connectors.whatsapp import API_VERSION_RE
+class ConfigIn(ClosedSerializer):
+    """The config keys of every kind: what the channel does while it runs no scenario."""
 
-        if not API_VERSION_RE.fullmatch(config["api_version"]):
-            raise ApiError(400, "invalid", "config.api_version must look like v21.0.", "/config/api_version")
-    return config
+    keep_empty = channel_setup.NO_SCENARIO_KEYS
+    no_scenario_action = serializers.ChoiceField(choices=list(NO_SCENARIO_ACTIONS), required=False)
+    no_scenario_text = serializers.CharField(max_length=channel_setup.NO_SCENARIO_TEXT_MAX, required=False,
+                                             allow_blank=True, allow_null=True)
+
+    def unknown_key_error(self, key: str) -> ErrorDetail:
+        if key in DEPLOYMENT_ONLY_KEYS:
+            return ErrorDetail(f"{key} cannot be set on a channel: the provider's address is a deployment "
+                               f"setting ({DEPLOYMENT_ONLY_KEYS[key]}).", code="invalid")
+        return super().unknown_key_error(key)
 
 
-def _clean_user_secrets(kind: str, raw: Any, required: bool) -> dict[str, str]:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ApiError(400, "invalid", "secrets must be an object.", "/secrets")
-    unknown = set(raw) - set(USER_SECRETS[kind])
-    if unknown:
-        raise ApiError(400, "invalid", f"Unknown secrets for {kind}: {sorted(unknown)}.", "/secrets")
-    values = {k: str(v).strip() for k, v in raw.items() if isinstance(v, str) and v.strip()}
-    if required:
-        for key in USER_SECRETS[kind]:
-            if key not in values:
-                raise ApiError(400, "required", f"secrets.{key} is required for {kind}.", f"/secrets/{key}")
-    if kind == "telegram" and "bot_token" in values and not BOT_TOKEN_RE.match(values["bot_token"]):
-        raise ApiError(400, "invalid", "secrets.bot_token does not look like a BotFather token.", "/secrets/bot_token")
-    return values
+class TelegramConfigIn(ConfigIn):
+    pass
+
+
+def _path_segment(label: str, **kwargs: Any) -> serializers.RegexField:
+    # These values become parts of the provider's URL path.
+    return serializers.RegexField(PATH_SEGMENT_RE, error_messages={
+        "invalid": f"{label} must be the numeric id from the Meta dashboard."}, **kwargs)
+
+
+class WhatsAppConfigIn(ConfigIn):
+    phone_number_id = _path_segment("phone_number_id")
+    waba_id = _path_segment("waba_id", required=False)
+    display_phone_number = serializers.CharField(required=False, max_length=64)
+    api_version = serializers.RegexField(API_VERSION_RE, required=False,
+                                         error_messages={"invalid": "api_version must look like v21.0."})
+
+
+class WebConfigIn(ConfigIn):
+    allowed_origins = serializers.ListField(child=OriginField(), max_length=channel_setup.MAX_ORIGINS,
+                                            required=False, help_text="Pages allowed to embed the widget")
+
+
+CONFIG_IN: dict[str, type[ConfigIn]] = {"telegram": TelegramConfigIn, "whatsapp": WhatsAppConfigIn,
+                                        "web": WebConfigIn}
+
+
+class TelegramSecretsIn(ClosedSerializer):
+    bot_token = serializers.RegexField(BOT_TOKEN_RE, error_messages={
+        "invalid": "bot_token does not look like a BotFather token."})
+
+
+class WhatsAppSecretsIn(ClosedSerializer):
+    access_token = serializers.CharField(max_length=4096)
+    app_secret = serializers.CharField(max_length=4096)
+
+
+SECRETS_IN: dict[str, type[ClosedSerializer]] = {"telegram": TelegramSecretsIn, "whatsapp": WhatsAppSecretsIn}
+
+
+def _nested(serializer_class: type[serializers.Serializer], raw: Any, field: str, **kwargs: Any) -> dict[str, Any]:
+    """`raw` through `serializer_class`; its errors under `field` (so their paths start with /field)."""
+    serializer = serializer_class(data=raw if raw is not None else {}, **kwargs)
+    if not serializer.is_valid():
+        raise serializers.ValidationError({field: serializer.errors})
+    return dict(serializer.validated_data)
+
+
+def clean_config(kind: str, raw: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A channel's config after a create (`current` None) or a PATCH: the kind's keys (provider ids, a web
+    widget's allowed origins) and what it does without a scenario. Keys no longer accepted (a stored
+    api_base) are dropped on the next write."""
+    if kind not in CONFIG_IN:
+        raise serializers.ValidationError({"config": ["This channel's settings cannot be changed."]})
+    serializer_class = CONFIG_IN[kind]
+    clean = _nested(serializer_class, raw, "config", partial=current is not None)
+    common = {k: clean.pop(k) for k in channel_setup.NO_SCENARIO_KEYS if k in clean}
+    kept = {k: v for k, v in (current or {}).items() if k in serializer_class().fields}
+    if "allowed_origins" in clean:
+        clean["allowed_origins"] = list(dict.fromkeys(clean["allowed_origins"]))
+    config = {**kept, **clean}
+    for key in channel_setup.NO_SCENARIO_KEYS:
+        config.pop(key, None)
+    return {**config, **channel_setup.clean_no_scenario(common, current)}
+
+
+class ChannelCreateIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["web", *MANAGED_KINDS])
+    name = serializers.CharField(max_length=120)
+    scenario = serializers.CharField(required=False, allow_null=True, allow_blank=True,
+                                     help_text="A published scenario's id, or null")
+    config = serializers.DictField(required=False, help_text="telegram: none; whatsapp: phone_number_id "
+                                   "(required), waba_id, display_phone_number, api_version; web: allowed_origins; "
+                                   "every kind: no_scenario_action, no_scenario_text")
+    secrets = serializers.DictField(required=False,
+                                    help_text="telegram: bot_token; whatsapp: access_token, app_secret")
+    register_webhook = serializers.BooleanField(required=False, default=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kind = attrs["kind"]
+        attrs["config"] = clean_config(kind, self.initial_data.get("config"))
+        if kind in MANAGED_KINDS:
+            attrs["secrets"] = _nested(SECRETS_IN[kind], self.initial_data.get("secrets"), "secrets")
+        return attrs
+
+
+class ChannelPatchIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    scenario = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    config = serializers.DictField(required=False)
+    is_active = StrictBooleanField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "secrets" in self.initial_data:
+            raise serializers.ValidationError({"secrets": ["Change secrets with POST …/rotate-secrets/."]})
+        channel: Channel = self.context["channel"]
+        if "config" in attrs:
+            current = channel.config if isinstance(channel.config, dict) else {}
+            attrs["config"] = clean_config(channel.kind, self.initial_data["config"], current)
+        return attrs
+
+
+class RotateIn(serializers.Serializer):
+    secrets = serializers.DictField(required=False, help_text="New values of the secrets you gave")
+    regenerate = serializers.ListField(child=serializers.CharField(), required=False, default=list,
+                                       help_text="Secrets we generate to make anew: webhook_secret / verify_token")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kind = self.context["channel"].kind
+        attrs["secrets"] = _nested(SECRETS_IN[kind], self.initial_data.get("secrets"), "secrets", partial=True)
+        allowed = GENERATED_SECRETS[kind]
+        wrong = {i: [f"regenerate may list {list(allowed)}."] for i, r in enumerate(attrs["regenerate"])
+                 if r not in allowed}
+        if wrong:
+            raise serializers.ValidationError({"regenerate": wrong})
+        if not attrs["secrets"] and not attrs["regenerate"]:
+            raise serializers.ValidationError("Nothing to rotate: give secrets or regenerate.")
+        return attrs
+
+
+class LowercaseChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(data.lower() if isinstance(data, str) else data)
+
+
+class TemplateIn(serializers.Serializer):
+    name = serializers.RegexField(TEMPLATE_NAME_RE, error_messages={
+        "invalid": "name: lowercase letters, digits and underscores."})
+    language = serializers.RegexField(TEMPLATE_LANGUAGE_RE, error_messages={
+        "invalid": "language: a code like en, en_US or ru."})
+    category = LowercaseChoiceField(choices=MessageTemplate.Category.choices, required=False,
+                                    default=MessageTemplate.Category.UTILITY)
+    body = serializers.CharField(max_length=1024)
+    buttons = serializers.ListField(child=serializers.DictField(), max_length=10, required=False, default=list)
+    submit = serializers.BooleanField(required=False, default=False)
+
+
+class ChannelAccessIn(serializers.Serializer):
+    editors_can_connect_channels = StrictBooleanField()
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request, **context: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 def _scenario(membership: Membership, raw: Any) -> Scenario | None:
@@ -164,44 +280,11 @@ def _access(membership: Membership) -> dict[str, Any]:
             channel_setup.EDITORS_CAN_CONNECT: channel_setup.editors_can_connect(membership.workspace)}
 
 
-def _split_config(raw: Any) -> tuple[Any, dict[str, Any]]:
-    """(the kind's own config keys, the no-scenario keys every kind has) of a posted config."""
-    if not isinstance(raw, dict):
-        return raw, {}
-    rest = {k: v for k, v in raw.items() if k not in channel_setup.NO_SCENARIO_KEYS}
-    return rest, channel_setup.clean_no_scenario(raw)
-
-
-def _patched_config(channel: Channel, raw: Any) -> dict[str, Any]:
-    """A channel's config after a PATCH: provider ids (Telegram / WhatsApp), allowed origins (web widget) and
-    what it does without a scenario (any kind)."""
-    if not isinstance(raw, dict):
-        raise ApiError(400, "invalid", "config must be an object.", "/config")
-    current = channel.config if isinstance(channel.config, dict) else {}
-    rest = {k: v for k, v in raw.items() if k not in channel_setup.NO_SCENARIO_KEYS}
-    if channel.kind in MANAGED_KINDS:
-        config = _clean_config(channel.kind, rest, current)
-    elif channel.kind == Channel.Kind.WEB:
-        unknown = set(rest) - {"allowed_origins"}
-        if unknown:
-            raise ApiError(400, "invalid", f"Unknown config keys for web: {sorted(unknown)}.", "/config")
-        config = dict(current)
-        if "allowed_origins" in rest:
-            config["allowed_origins"] = channel_setup.clean_origins(rest["allowed_origins"])
-    else:
-        raise ApiError(400, "invalid", "This channel's settings cannot be changed.", "/config")
-    for key in channel_setup.NO_SCENARIO_KEYS:
-        config.pop(key, None)
-    return {**config, **channel_setup.clean_no_scenario(raw, current)}
-
-
 def _register_webhook(channel: Channel) -> None:
     """Telegram: point the bot at our webhook URL with the secret token (a no-op for WhatsApp, where the
     URL and verify token are pasted into the Meta dashboard)."""
     if channel.kind != Channel.Kind.TELEGRAM:
         return
-    from runtime.connectors.telegram import TelegramConnector
-
     try:
         TelegramConnector().set_webhook(channel, webhook_url(channel))
     except ProviderError as exc:
@@ -222,45 +305,26 @@ def create_messenger_channel(
 ) -> tuple[Channel, dict[str, str]]:
     """Create a Telegram or WhatsApp channel; returns it and the secrets we generated (shown once).
 
-    Telegram channels are registered with setWebhook before anything is saved, so a refused token leaves
-    nothing behind. Raises ApiError for bad input.
+    The input goes through `ChannelCreateIn` like the API's; a ValidationError (a 400 in the API) for bad
+    input. Telegram channels are registered with setWebhook before anything is saved, so a refused token
+    leaves nothing behind.
     """
+    serializer = ChannelCreateIn(data={"kind": kind, "name": name, "config": config or {}, "secrets": secrets or {}})
+    serializer.is_valid(raise_exception=True)
     if kind not in MANAGED_KINDS:
-        raise ApiError(400, "invalid", "kind must be telegram or whatsapp.", "/kind")
-    name = str(name or "").strip()
-    if not name or len(name) > 120:
-        raise ApiError(400, "invalid", "name is required (at most 120 characters).", "/name")
-    clean_config = _clean_config(kind, config)
-    user_secrets = _clean_user_secrets(kind, secrets, required=True)
+        raise serializers.ValidationError({"kind": ["kind must be telegram or whatsapp."]})
+    data = serializer.validated_data
     generated = {key: generate_token() for key in GENERATED_SECRETS[kind]}
-    channel = Channel(workspace=workspace, kind=kind, name=name, config={**clean_config, **(extra_config or {})},
-                      scenario=scenario)
-    set_secrets(channel, {**user_secrets, **generated})
+    channel = Channel(workspace=workspace, kind=kind, name=data["name"],
+                      config={**data["config"], **(extra_config or {})}, scenario=scenario)
+    set_secrets(channel, {**data["secrets"], **generated})
     if register_webhook and kind == Channel.Kind.TELEGRAM:
         _register_webhook(channel)
     channel.save()
     return channel, generated
 
 
-def _create_web_channel(membership: Membership, data: dict[str, Any]) -> Channel:
-    """A web widget channel from the settings page: a name and the page origins allowed to embed it."""
-    from runtime.widget import create_web_channel
-
-    name = str(data.get("name") or "").strip()
-    if not name or len(name) > 120:
-        raise ApiError(400, "invalid", "name is required (at most 120 characters).", "/name")
-    raw, common = _split_config(data.get("config"))
-    if raw is not None and not isinstance(raw, dict):
-        raise ApiError(400, "invalid", "config must be an object.", "/config")
-    unknown = set(raw or {}) - {"allowed_origins"}
-    if unknown:
-        raise ApiError(400, "invalid", f"Unknown config keys for web: {sorted(unknown)}.", "/config")
-    origins = channel_setup.clean_origins((raw or {}).get("allowed_origins"))
-    scenario = _scenario(membership, data.get("scenario"))
-    return create_web_channel(membership.workspace, name=name, scenario=scenario, allowed_origins=origins, **common)
-
-
-# --- OpenAPI descriptions (the views validate by hand, so errors come back in the project's format) ------
+# --- output: OpenAPI descriptions of the responses --------------------------------------------------------
 
 
 class ChannelOut(serializers.Serializer):
@@ -297,29 +361,6 @@ class ChannelListOut(serializers.Serializer):
     editors_can_connect_channels = serializers.BooleanField()
 
 
-class ChannelCreateIn(serializers.Serializer):
-    kind = serializers.CharField(help_text="web | telegram | whatsapp")
-    name = serializers.CharField(max_length=120)
-    scenario = serializers.UUIDField(required=False, allow_null=True)
-    config = serializers.DictField(required=False, help_text="whatsapp: phone_number_id (required), waba_id, …")
-    secrets = serializers.DictField(
-        child=serializers.CharField(), help_text="telegram: bot_token; whatsapp: access_token, app_secret"
-    )
-    register_webhook = serializers.BooleanField(required=False, default=True)
-
-
-class ChannelPatchIn(serializers.Serializer):
-    name = serializers.CharField(required=False)
-    scenario = serializers.UUIDField(required=False, allow_null=True)
-    config = serializers.DictField(required=False)
-    is_active = serializers.BooleanField(required=False)
-
-
-class RotateIn(serializers.Serializer):
-    secrets = serializers.DictField(child=serializers.CharField(), required=False)
-    regenerate = serializers.ListField(child=serializers.CharField(), required=False)
-
-
 class WebhookOut(serializers.Serializer):
     url = serializers.URLField()
     kind = serializers.CharField(required=False)
@@ -343,15 +384,6 @@ class TemplateListOut(serializers.Serializer):
     results = TemplateOut(many=True)
 
 
-class TemplateIn(serializers.Serializer):
-    name = serializers.CharField()
-    language = serializers.CharField()
-    category = serializers.ChoiceField(choices=MessageTemplate.Category.choices, required=False)
-    body = serializers.CharField()
-    buttons = serializers.ListField(child=serializers.DictField(), required=False)
-    submit = serializers.BooleanField(required=False, default=False)
-
-
 class SyncOut(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
@@ -362,99 +394,78 @@ ERRORS = OpenApiResponse(description='{"errors": [{"path", "node_id", "code", "m
 TAGS = ["channels"]
 
 
-def _admin_channel(request: Request, ws: str, pk: int, *, kinds: tuple[str, ...] = (),
-                   refusal: str = "") -> tuple[Membership, Channel]:
-    """The caller's channel for a write: 404 if it is not in their workspace, 403 unless they are an admin,
-    400 with `refusal` when the action does not apply to this kind of channel."""
-    membership = _membership(request, ws)
-    channel = _channel(membership, pk)
-    _require_admin(membership)
-    if kinds and channel.kind not in kinds:
-        raise ApiError(400, "invalid", refusal)
-    return membership, channel
-
-
 class ChannelApiView(APIView):
-    """Errors raised as `ApiError` anywhere in a view become the project's error response."""
+    """Members read channels; admins change them (builder.permissions.WorkspaceRole checks the role)."""
 
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ApiError):
-            return exc.response()
-        if isinstance(exc, SetupError):
-            return ApiError(exc.status, exc.code, exc.message, exc.path).response()
-        return super().handle_exception(exc)
+    write_role = ADMIN
+    role_refusal = "Only workspace admins can manage channels."
+    membership: Membership
+
+    def channel(self, pk: int, *, kinds: tuple[str, ...] = (), refusal: str = "") -> Channel:
+        """A channel of the caller's workspace (404 otherwise); 400 with `refusal` when the action does not
+        apply to this kind of channel."""
+        channel = Channel.objects.filter(workspace=self.membership.workspace, pk=pk).first()
+        if channel is None:
+            raise Http404
+        if kinds and channel.kind not in kinds:
+            raise ApiError(400, "invalid", refusal)
+        return channel
 
 
 class ChannelListView(ChannelApiView):
     @extend_schema(tags=TAGS, operation_id="channels_list", responses={200: ChannelListOut})
     def get(self, request: Request, ws: str) -> Response:
-        membership = _membership(request, ws)
-        rows = (Channel.objects.filter(workspace=membership.workspace).select_related("scenario")
+        rows = (Channel.objects.filter(workspace=self.membership.workspace).select_related("scenario")
                 .order_by("created_at", "id"))
-        return Response({"results": [serialize_channel(c) for c in rows], **_access(membership)})
+        return Response({"results": [serialize_channel(c) for c in rows], **_access(self.membership)})
 
     @extend_schema(tags=TAGS, request=ChannelCreateIn, responses={201: ChannelCreatedOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str) -> Response:
-        membership = _membership(request, ws)
-        _require_admin(membership)
-        data = request.data if isinstance(request.data, dict) else {}
-        kind = data.get("kind")
-        if kind == Channel.Kind.WEB:
-            channel = _create_web_channel(membership, data)
+        membership = self.membership
+        data = _valid(ChannelCreateIn, request)
+        scenario = _scenario(membership, data.get("scenario"))
+        if data["kind"] == Channel.Kind.WEB:
+            config = dict(data["config"])
+            channel = create_web_channel(membership.workspace, name=data["name"], scenario=scenario,
+                                         allowed_origins=config.pop("allowed_origins", []), **config)
             return Response({**serialize_channel(channel), "generated_secrets": {}}, status=201)
-        config, common = _split_config(data.get("config"))
         channel, generated = create_messenger_channel(
             membership.workspace,
-            kind=kind,
-            name=data.get("name"),
-            config=config,
-            extra_config=common,
-            secrets=data.get("secrets"),
-            scenario=_scenario(membership, data.get("scenario")),
-            register_webhook=bool(data.get("register_webhook", True)),
+            kind=data["kind"],
+            name=data["name"],
+            config=request.data.get("config"),
+            secrets=request.data.get("secrets"),
+            scenario=scenario,
+            register_webhook=data["register_webhook"],
         )
         return Response({**serialize_channel(channel), "generated_secrets": generated}, status=201)
 
 
 class ChannelDetailView(ChannelApiView):
+    # Editors may change a channel's scenario when an admin allows it: channel_setup.check_change decides.
+    method_roles = {"PATCH": MEMBER}
+
     @extend_schema(tags=TAGS, operation_id="channels_retrieve", responses={200: ChannelOut})
     def get(self, request: Request, ws: str, pk: int) -> Response:
-        return Response(serialize_channel(_channel(_membership(request, ws), pk)))
+        return Response(serialize_channel(self.channel(pk)))
 
     @extend_schema(tags=TAGS, request=ChannelPatchIn, responses={200: ChannelOut, 400: ERRORS, 403: ERRORS})
     def patch(self, request: Request, ws: str, pk: int) -> Response:
-        membership = _membership(request, ws)
-        channel = _channel(membership, pk)
-        data = request.data if isinstance(request.data, dict) else {}
-        channel_setup.check_change(membership, set(data))  # admins; editors only the scenario, when allowed
-        fields: list[str] = []
-        if "name" in data:
-            name = str(data.get("name") or "").strip()
-            if not name or len(name) > 120:
-                raise ApiError(400, "invalid", "name is required (at most 120 characters).", "/name")
-            channel.name = name
-            fields.append("name")
+        membership = self.membership
+        channel = self.channel(pk)
+        channel_setup.check_change(membership, set(request.data) if isinstance(request.data, dict) else set())
+        data = _valid(ChannelPatchIn, request, channel=channel)
         if "scenario" in data:
-            channel.scenario = _scenario(membership, data["scenario"])
-            fields.append("scenario")
-        if "is_active" in data:
-            if not isinstance(data["is_active"], bool):
-                raise ApiError(400, "invalid", "is_active must be a boolean.", "/is_active")
-            channel.is_active = data["is_active"]
-            fields.append("is_active")
-        if "config" in data:
-            channel.config = _patched_config(channel, data["config"])
-            fields.append("config")
-        if "secrets" in data:
-            raise ApiError(400, "invalid", "Change secrets with POST …/rotate-secrets/.", "/secrets")
-        if fields:
-            channel.save(update_fields=fields)
+            data["scenario"] = _scenario(membership, data["scenario"])
+        for field, value in data.items():
+            setattr(channel, field, value)
+        if data:
+            channel.save(update_fields=list(data))
         return Response(serialize_channel(channel))
 
     @extend_schema(tags=TAGS, responses={204: None, 403: ERRORS})
     def delete(self, request: Request, ws: str, pk: int) -> Response:
-        _, channel = _admin_channel(request, ws, pk)
-        channel.delete()
+        self.channel(pk).delete()
         return Response(status=204)
 
 
@@ -464,24 +475,14 @@ class RotateSecretsView(ChannelApiView):
 
     @extend_schema(tags=TAGS, request=RotateIn, responses={200: ChannelCreatedOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
-        _, channel = _admin_channel(request, ws, pk, kinds=MANAGED_KINDS,
-                                    refusal="This channel has no provider secrets.")
-        data = request.data if isinstance(request.data, dict) else {}
-        given = _clean_user_secrets(channel.kind, data.get("secrets"), required=False)
-        regenerate = data.get("regenerate") or []
-        allowed = set(GENERATED_SECRETS[channel.kind])
-        if not isinstance(regenerate, list) or not all(isinstance(r, str) and r in allowed for r in regenerate):
-            raise ApiError(
-                400, "invalid", f"regenerate may list {list(GENERATED_SECRETS[channel.kind])}.", "/regenerate"
-            )
-        if not given and not regenerate:
-            raise ApiError(400, "invalid", "Nothing to rotate: give secrets or regenerate.")
+        channel = self.channel(pk, kinds=MANAGED_KINDS, refusal="This channel has no provider secrets.")
+        data = _valid(RotateIn, request, channel=channel)
         try:
             current = get_secrets(channel)
         except SecretsUnreadable:
             current = {}
-        generated = {key: generate_token() for key in regenerate}
-        merged = {**current, **given, **generated}
+        generated = {key: generate_token() for key in data["regenerate"]}
+        merged = {**current, **data["secrets"], **generated}
         missing = [k for k in USER_SECRETS[channel.kind] + GENERATED_SECRETS[channel.kind] if not merged.get(k)]
         if missing:
             raise ApiError(400, "required", f"The channel would lack {missing}.", "/secrets")
@@ -497,7 +498,7 @@ class WebhookView(ChannelApiView):
 
     @extend_schema(tags=TAGS, responses={200: WebhookOut})
     def get(self, request: Request, ws: str, pk: int) -> Response:
-        channel = _channel(_membership(request, ws), pk)
+        channel = self.channel(pk)
         if channel.kind not in MANAGED_KINDS:
             raise Http404
         info: dict[str, Any] = {"url": webhook_url(channel), "kind": channel.kind}
@@ -513,8 +514,8 @@ class WebhookView(ChannelApiView):
 
     @extend_schema(tags=TAGS, request=None, responses={200: WebhookOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
-        _, channel = _admin_channel(request, ws, pk, kinds=(Channel.Kind.TELEGRAM,),
-                                    refusal="Only Telegram webhooks are registered through the API.")
+        channel = self.channel(pk, kinds=(Channel.Kind.TELEGRAM,),
+                               refusal="Only Telegram webhooks are registered through the API.")
         _register_webhook(channel)
         return Response({"url": webhook_url(channel), "registered": True})
 
@@ -525,7 +526,7 @@ class TemplateListView(ChannelApiView):
 
     @extend_schema(tags=TAGS, responses={200: TemplateListOut})
     def get(self, request: Request, ws: str, pk: int) -> Response:
-        channel = _channel(_membership(request, ws), pk)
+        channel = self.channel(pk)
         rows = MessageTemplate.objects.filter(channel=channel)
         status = request.query_params.get("status")
         if status:
@@ -534,32 +535,13 @@ class TemplateListView(ChannelApiView):
 
     @extend_schema(tags=TAGS, request=TemplateIn, responses={201: TemplateOut, 400: ERRORS, 409: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
-        _, channel = _admin_channel(request, ws, pk, kinds=(Channel.Kind.WHATSAPP,),
-                                    refusal="Templates belong to WhatsApp channels.")
-        data = request.data if isinstance(request.data, dict) else {}
-        name = str(data.get("name") or "")
-        if not TEMPLATE_NAME_RE.match(name):
-            raise ApiError(400, "invalid", "name: lowercase letters, digits and underscores.", "/name")
-        language = str(data.get("language") or "")
-        if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", language):
-            raise ApiError(400, "invalid", "language: a code like en, en_US or ru.", "/language")
-        category = str(data.get("category") or "utility").lower()
-        if category not in MessageTemplate.Category.values:
-            raise ApiError(400, "invalid", "category: marketing, utility or authentication.", "/category")
-        body = str(data.get("body") or "")
-        if not body.strip() or len(body) > 1024:
-            raise ApiError(400, "invalid", "body is required (at most 1024 characters).", "/body")
-        buttons = data.get("buttons") or []
-        if not isinstance(buttons, list) or len(buttons) > 10 or not all(isinstance(b, dict) for b in buttons):
-            raise ApiError(400, "invalid", "buttons: a list of at most 10.", "/buttons")
-        if MessageTemplate.objects.filter(channel=channel, name=name, language=language).exists():
+        channel = self.channel(pk, kinds=(Channel.Kind.WHATSAPP,), refusal="Templates belong to WhatsApp channels.")
+        data = _valid(TemplateIn, request)
+        if MessageTemplate.objects.filter(channel=channel, name=data["name"], language=data["language"]).exists():
             raise ApiError(409, "exists", "A template with this name and language exists.", "/name")
-        template = MessageTemplate(
-            channel=channel, name=name, language=language, category=category, body=body, buttons=buttons
-        )
-        if data.get("submit"):
-            from runtime.connectors.whatsapp import WhatsAppConnector
-
+        template = MessageTemplate(channel=channel, name=data["name"], language=data["language"],
+                                   category=data["category"], body=data["body"], buttons=data["buttons"])
+        if data["submit"]:
             try:
                 answer = WhatsAppConnector().submit_template(channel, template)
             except ProviderError as exc:
@@ -574,8 +556,7 @@ class TemplateListView(ChannelApiView):
 class TemplateSyncView(ChannelApiView):
     @extend_schema(tags=TAGS, request=None, responses={200: SyncOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
-        _, channel = _admin_channel(request, ws, pk, kinds=(Channel.Kind.WHATSAPP,),
-                                    refusal="Templates belong to WhatsApp channels.")
+        channel = self.channel(pk, kinds=(Channel.Kind.WHATSAPP,), refusal="Templates belong to WhatsApp channels.")
         try:
             with transaction.atomic():
                 result = sync_templates(channel)
@@ -590,25 +571,16 @@ class ChannelAccessOut(serializers.Serializer):
     editors_can_connect_channels = serializers.BooleanField()
 
 
-class ChannelAccessIn(serializers.Serializer):
-    editors_can_connect_channels = serializers.BooleanField()
-
-
 class ChannelSettingsView(ChannelApiView):
     """GET: what the caller may do with channels. PATCH (admins): {"editors_can_connect_channels": bool} lets
     editors change the scenario of existing channels (never their secrets, settings, creation or deletion)."""
 
     @extend_schema(tags=TAGS, operation_id="channels_settings_retrieve", responses={200: ChannelAccessOut})
     def get(self, request: Request, ws: str) -> Response:
-        return Response(_access(_membership(request, ws)))
+        return Response(_access(self.membership))
 
     @extend_schema(tags=TAGS, request=ChannelAccessIn, responses={200: ChannelAccessOut, 400: ERRORS, 403: ERRORS})
     def patch(self, request: Request, ws: str) -> Response:
-        membership = _membership(request, ws)
-        _require_admin(membership)
-        data = request.data if isinstance(request.data, dict) else {}
-        if channel_setup.EDITORS_CAN_CONNECT not in data:
-            raise ApiError(400, "required", f"{channel_setup.EDITORS_CAN_CONNECT} is required.",
-                           f"/{channel_setup.EDITORS_CAN_CONNECT}")
-        channel_setup.set_editors_can_connect(membership.workspace, data[channel_setup.EDITORS_CAN_CONNECT])
-        return Response(_access(membership))
+        data = _valid(ChannelAccessIn, request)
+        channel_setup.set_editors_can_connect(self.membership.workspace, data[channel_setup.EDITORS_CAN_CONNECT])
+        return Response(_access(self.membership))
