@@ -15,17 +15,20 @@ import {
   type EdgeChange,
   type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, wsUrl } from "../shared/api";
 import type { Bootstrap } from "../shared/bootstrap";
 import { LanguageSwitcher } from "../shared/i18n";
 import { useI18n } from "./i18n";
 import { DeclareVariableContext, Inspector, type Department } from "./Inspector";
-import { copySelection, parseClipboard, remapForPaste } from "./model/clipboard";
 import { docToFlow, edgeToFlow, flowToDoc, nodeToFlow, type DocMeta, type FlowEdge, type FlowNode } from "./model/convert";
 import { defaultData } from "./model/defaults";
 import { connectEdge, pruneEdges } from "./model/graph";
-import { canRedo, canUndo, commit, createHistory, redo, undo, type HistoryState } from "./model/history";
+import { useAutosave } from "./hooks/useAutosave";
+import { useClipboard, type PastePlan } from "./hooks/useClipboard";
+import { isStructuralEdgeChange, isStructuralNodeChange, useHistory } from "./hooks/useHistory";
+import { selectAdded, selectedOf, useSelection } from "./hooks/useSelection";
+import { useShortcuts } from "./hooks/useShortcuts";
 import { uniqueId } from "./model/ids";
 import { autoLayout } from "./model/layout";
 import { BUILTIN_VARIABLES, type Finding, type NodeData, type NodeType, type ScenarioDocument } from "./model/types";
@@ -39,10 +42,6 @@ import { findingMessage, nodeTitle, type NodeInfo } from "./findingText";
 import { StatusContext, StatusStore } from "./status";
 import { DiffCanvas, VersionsDrawer, type Version } from "./Versions";
 import { ConnectDialog } from "./ConnectDialog";
-
-const SAVE_DELAY_MS = 800;
-
-type SaveState = "saved" | "dirty" | "saving" | "error" | "conflict";
 
 interface ScenarioResponse {
   id: string;
@@ -59,16 +58,14 @@ interface ScenarioResponse {
   channel_kinds?: string[];
 }
 
-interface Conflict {
-  current_revision: number;
-  updated_by: string | null;
-  updated_at: string;
-}
-
-function isTyping(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  if (!el) return false;
-  return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
+/** A memo of each step's kind and data by id that keeps its identity while no step's kind or data changed. */
+function nodeInfoCache() {
+  let prev = new Map<string, NodeInfo>();
+  return (nodes: FlowNode[]): Map<string, NodeInfo> => {
+    if (prev.size === nodes.length && nodes.every((n) => prev.get(n.id)?.data === n.data && prev.get(n.id)?.type === n.type)) return prev;
+    prev = new Map(nodes.map((n) => [n.id, { type: String(n.type), data: n.data }]));
+    return prev;
+  };
 }
 
 export function EditorApp({ boot }: { boot: Bootstrap }) {
@@ -97,9 +94,6 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
   const [loadError, setLoadError] = useState("");
   const [name, setName] = useState("");
   const [findings, setFindings] = useState<Finding[]>([]);
-  const [saveState, setSaveState] = useState<SaveState>("saved");
-  const [saveError, setSaveError] = useState("");
-  const [conflict, setConflict] = useState<Conflict | null>(null);
   const [updatedAt, setUpdatedAt] = useState("");
   const [publishedVersion, setPublishedVersion] = useState<number | null>(null);
   const [unpublished, setUnpublished] = useState(false);
@@ -112,24 +106,17 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
   const [connect, setConnect] = useState<"" | "banner" | "dialog">("");
   const [diff, setDiff] = useState<{ a: number; b: number } | null>(null);
   const [toast, setToast] = useState("");
-  const [historyFlags, setHistoryFlags] = useState({ undo: false, redo: false });
 
-  // Refs mirror the latest state for event handlers and the autosave timer.
+  // Refs mirror the latest rendered state for event handlers and the autosave timer (updated after each
+  // render, before any handler or effect can run).
   const nodesRef = useRef(nodes);
   const edgesRef = useRef(edges);
   const metaRef = useRef(meta);
-  nodesRef.current = nodes;
-  edgesRef.current = edges;
-  metaRef.current = meta;
-  const revisionRef = useRef(0);
-  const history = useRef<HistoryState<ScenarioDocument> | null>(null);
-  const pendingCommit = useRef<string | null | undefined>(undefined);
-  const saveTimer = useRef<number | undefined>(undefined);
-  const inFlight = useRef<Promise<boolean> | null>(null);
-  const saveAgain = useRef(false);
-  const conflictRef = useRef<Conflict | null>(null);
-  conflictRef.current = conflict;
-  const lastMouse = useRef<{ x: number; y: number } | null>(null);
+  useLayoutEffect(() => {
+    nodesRef.current = nodes;
+    edgesRef.current = edges;
+    metaRef.current = meta;
+  }, [nodes, edges, meta]);
   const wrapper = useRef<HTMLDivElement>(null);
   // Fit the view once React Flow has measured the freshly loaded nodes (not before: it would fit nothing).
   const needFit = useRef(false);
@@ -148,13 +135,51 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
     window.setTimeout(() => setToast((cur) => (cur === msg ? "" : cur)), 3500);
   }, []);
 
-  const applyFindings = useCallback(
-    (list: Finding[]) => {
-      setFindings(list); // the node badges get them translated (see shownFindings)
-    },
-    [store],
-  );
+  // The node badges get the findings translated (see shownFindings).
+  const applyFindings = useCallback((list: Finding[]) => setFindings(list), []);
 
+  // --- autosave -------------------------------------------------------------------------------
+  const { saver, status, save, flush: flushSave, overwrite, schedule: scheduleSave } = useAutosave({
+    enabled: () => canEdit,
+    send: async (revision) => {
+      const res = await api.put<{ revision: number; findings: Finding[]; updated_at: string; has_unpublished_changes?: boolean }>(
+        `${base}draft/`,
+        { document: snapshot(), revision },
+      );
+      setUpdatedAt(res.updated_at);
+      if (typeof res.has_unpublished_changes === "boolean") setUnpublished(res.has_unpublished_changes);
+      applyFindings(res.findings ?? []);
+      return res.revision;
+    },
+    conflictOf: (e) =>
+      e instanceof ApiError && e.status === 409
+        ? { current_revision: e.body?.current_revision, updated_by: e.body?.updated_by ?? null, updated_at: e.body?.updated_at ?? "" }
+        : null,
+    errorText: (e) => (e instanceof ApiError ? e.message : t("save.network_error")),
+  });
+  const { state: saveState, error: saveError, conflict } = status;
+
+  // --- undo / redo ------------------------------------------------------------------------------
+  const restore = useCallback(
+    (doc: ScenarioDocument) => {
+      const selected = new Set(nodesRef.current.filter((n) => n.selected).map((n) => n.id));
+      const g = docToFlow(doc);
+      setNodes(g.nodes.map((n) => (selected.has(n.id) ? { ...n, selected: true } : n)));
+      setEdges(g.edges);
+      setMeta(g.meta);
+      store.setStart(g.meta.start);
+      scheduleSave();
+    },
+    [scheduleSave, setEdges, setNodes, store],
+  );
+  const onCommitted = useCallback(() => {
+    store.setStart(metaRef.current.start);
+    scheduleSave();
+  }, [scheduleSave, store]);
+  const history = useHistory<ScenarioDocument>({ snapshot, restore, onChange: onCommitted, nodes, edges, meta });
+  const { flags: historyFlags, undo: doUndo, redo: doRedo, mark: markEdit, reset: resetHistory } = history;
+
+  // --- loading ----------------------------------------------------------------------------------
   const loadDocument = useCallback(
     (doc: ScenarioDocument, fit: boolean) => {
       const g = docToFlow(doc);
@@ -168,30 +193,34 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
     [setEdges, setNodes, store],
   );
 
-  const load = useCallback(async () => {
-    try {
-      const sc = await api.get<ScenarioResponse>(base);
-      revisionRef.current = sc.revision;
+  const showScenario = useCallback(
+    (sc: ScenarioResponse) => {
+      saver.loaded(sc.revision);
       setName(sc.name);
       setPublishedVersion(sc.published_version);
       setUnpublished(!!sc.has_unpublished_changes);
       store.setChannelKinds(sc.channel_kinds ?? []);
       setUpdatedAt(sc.updated_at);
       const g = loadDocument(sc.draft, true);
-      history.current = createHistory(flowToDoc(g.nodes, g.edges, g.meta));
-      setHistoryFlags({ undo: false, redo: false });
+      resetHistory(flowToDoc(g.nodes, g.edges, g.meta));
       applyFindings(sc.findings ?? []);
-      setConflict(null);
-      setSaveState("saved");
       setLoaded(true);
       if (g.missingPositions) {
         const pos = autoLayout(sc.draft.nodes, sc.draft.edges);
         setNodes((nds) => nds.map((n) => ({ ...n, position: pos.get(n.id) ?? n.position })));
       }
-    } catch (e) {
-      setLoadError(e instanceof ApiError ? e.message : String(e));
-    }
-  }, [applyFindings, base, loadDocument, setNodes, store]);
+    },
+    [applyFindings, loadDocument, resetHistory, saver, setNodes, store],
+  );
+
+  const load = useCallback(
+    () =>
+      api
+        .get<ScenarioResponse>(base)
+        .then(showScenario)
+        .catch((e) => setLoadError(e instanceof ApiError ? e.message : String(e))),
+    [base, showScenario],
+  );
 
   useEffect(() => {
     load();
@@ -201,112 +230,25 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
       .catch(() => setDepartments([]));
   }, [load, wsBase]);
 
-  // --- autosave -------------------------------------------------------------------------------
-  const save = useCallback(async (): Promise<boolean> => {
-    window.clearTimeout(saveTimer.current);
-    if (conflictRef.current || !canEdit) return false;
-    if (inFlight.current) {
-      saveAgain.current = true;
-      return inFlight.current;
-    }
-    const run = (async () => {
-      setSaveState("saving");
-      try {
-        const res = await api.put<{
-          revision: number;
-          findings: Finding[];
-          updated_at: string;
-          has_unpublished_changes?: boolean;
-        }>(`${base}draft/`, {
-          document: snapshot(),
-          revision: revisionRef.current,
-        });
-        revisionRef.current = res.revision;
-        setUpdatedAt(res.updated_at);
-        if (typeof res.has_unpublished_changes === "boolean") setUnpublished(res.has_unpublished_changes);
-        applyFindings(res.findings ?? []);
-        setSaveError("");
-        setSaveState("saved");
-        return true;
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 409) {
-          setConflict({
-            current_revision: e.body?.current_revision,
-            updated_by: e.body?.updated_by ?? null,
-            updated_at: e.body?.updated_at ?? "",
-          });
-          setSaveState("conflict");
-        } else {
-          setSaveError(e instanceof ApiError ? e.message : t("save.network_error"));
-          setSaveState("error");
-        }
-        return false;
-      } finally {
-        inFlight.current = null;
-      }
-    })();
-    inFlight.current = run;
-    const ok = await run;
-    if (saveAgain.current && ok) {
-      saveAgain.current = false;
-      return save();
-    }
-    return ok;
-  }, [applyFindings, base, canEdit, snapshot, t]);
-
-  const scheduleSave = useCallback(() => {
-    if (!canEdit) return;
-    setSaveState((s) => (s === "conflict" ? s : "dirty"));
-    window.clearTimeout(saveTimer.current);
-    saveTimer.current = window.setTimeout(() => save(), SAVE_DELAY_MS);
-  }, [canEdit, save]);
-
-  const flushSave = useCallback(async () => {
-    if (saveState === "saved" && !inFlight.current) return true;
-    return save();
-  }, [save, saveState]);
-
-  // Commit a history step + schedule a save after the state change has rendered.
-  useEffect(() => {
-    if (pendingCommit.current === undefined || !history.current) return;
-    const key = pendingCommit.current;
-    pendingCommit.current = undefined;
-    history.current = commit(history.current, snapshot(), key);
-    setHistoryFlags({ undo: canUndo(history.current), redo: canRedo(history.current) });
-    store.setStart(metaRef.current.start);
-    scheduleSave();
-  }, [nodes, edges, meta, scheduleSave, snapshot, store]);
-
-  useEffect(() => {
-    const warn = (e: BeforeUnloadEvent) => {
-      if (saveState !== "saved") e.preventDefault();
-    };
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [saveState]);
-
   // --- graph edits ------------------------------------------------------------------------------
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
-      const structural = changes.some(
-        (c) => c.type === "remove" || c.type === "add" || (c.type === "position" && c.dragging === false),
-      );
-      if (structural) pendingCommit.current = null;
+      if (isStructuralNodeChange(changes)) markEdit(null);
       onNodesChangeBase(changes);
       if (changes.some((c) => c.type === "remove")) {
         const removed = new Set(changes.filter((c) => c.type === "remove").map((c) => (c as { id: string }).id));
         setEdges((es) => es.filter((e) => !removed.has(e.source) && !removed.has(e.target)));
       }
     },
-    [onNodesChangeBase, setEdges],
+    [markEdit, onNodesChangeBase, setEdges],
   );
 
   const onEdgesChange = useCallback(
     (changes: EdgeChange<FlowEdge>[]) => {
-      if (changes.some((c) => c.type === "remove" || c.type === "add")) pendingCommit.current = null;
+      if (isStructuralEdgeChange(changes)) markEdit(null);
       onEdgesChangeBase(changes);
     },
-    [onEdgesChangeBase],
+    [markEdit, onEdgesChangeBase],
   );
 
   const onConnect = useCallback(
@@ -314,19 +256,22 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
       if (!c.source || !c.target) return;
       const taken = new Set(edgesRef.current.map((e) => e.id));
       const edge: FlowEdge = { id: uniqueId("e", taken), source: c.source, sourceHandle: c.sourceHandle ?? "next", target: c.target };
-      pendingCommit.current = null;
+      markEdit(null);
       setEdges((es) => connectEdge(es, edge));
     },
-    [setEdges],
+    [markEdit, setEdges],
   );
 
-  const declareVariables = useCallback((names: string[]) => {
-    const declared = new Set((metaRef.current.variables ?? []).map((v) => v.name));
-    const missing = names.filter((n) => n && !declared.has(n) && !BUILTIN_VARIABLES.includes(n));
-    if (!missing.length) return;
-    pendingCommit.current = null;
-    setMeta((m) => ({ ...m, variables: [...(m.variables ?? []), ...missing.map((name) => ({ name, type: "string" as const }))] }));
-  }, []);
+  const declareVariables = useCallback(
+    (names: string[]) => {
+      const declared = new Set((metaRef.current.variables ?? []).map((v) => v.name));
+      const missing = names.filter((n) => n && !declared.has(n) && !BUILTIN_VARIABLES.includes(n));
+      if (!missing.length) return;
+      markEdit(null);
+      setMeta((m) => ({ ...m, variables: [...(m.variables ?? []), ...missing.map((name) => ({ name, type: "string" as const }))] }));
+    },
+    [markEdit],
+  );
 
   const declareOne = useCallback((name: string) => declareVariables([name]), [declareVariables]);
 
@@ -343,14 +288,14 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
         });
       }
       const data = defaultData(type, t);
-      const node: FlowNode = { ...nodeToFlow({ id, type, position: pos, data }), selected: true };
-      pendingCommit.current = null;
-      setNodes((nds) => [...nds.map((n) => (n.selected ? { ...n, selected: false } : n)), node]);
+      const node: FlowNode = nodeToFlow({ id, type, position: pos, data });
+      markEdit(null);
+      setNodes((nds) => selectAdded(nds, [node]));
       if (type === "ask") declareVariables([data.variable]);
       if (type === "set_variable") declareVariables(data.assignments.map((a: { variable: string }) => a.variable));
       if (!metaRef.current.start || !taken.has(metaRef.current.start)) setMeta((m) => ({ ...m, start: id }));
     },
-    [declareVariables, flow, setNodes, t],
+    [declareVariables, flow, markEdit, setNodes, t],
   );
 
   const onDrop = useCallback(
@@ -371,57 +316,37 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
   const replaceNodeData = useCallback(
     (id: string, data: NodeData, field: string) => {
       const next = nodesRef.current.map((n) => (n.id === id ? { ...n, data } : n));
-      pendingCommit.current = `${id}:${field}`;
+      markEdit(`${id}:${field}`);
       setNodes(next);
       setEdges((es) => pruneEdges(es, next));
-          },
-    [setEdges, setNodes],
+    },
+    [markEdit, setEdges, setNodes],
   );
 
   const deleteNode = useCallback(
     (id: string) => {
-      pendingCommit.current = null;
+      markEdit(null);
       setNodes((nds) => nds.filter((n) => n.id !== id));
       setEdges((es) => es.filter((e) => e.source !== id && e.target !== id));
     },
-    [setEdges, setNodes],
+    [markEdit, setEdges, setNodes],
   );
 
-  const setStart = useCallback((id: string) => {
-    pendingCommit.current = "start";
-    setMeta((m) => ({ ...m, start: id }));
-  }, []);
-
-  const patchMeta = useCallback((patch: Partial<DocMeta>, field: string) => {
-    pendingCommit.current = `meta:${field}`;
-    setMeta((m) => ({ ...m, ...patch }));
-  }, []);
-
-  const restore = useCallback(
-    (doc: ScenarioDocument) => {
-      const selected = new Set(nodesRef.current.filter((n) => n.selected).map((n) => n.id));
-      const g = docToFlow(doc);
-      setNodes(g.nodes.map((n) => (selected.has(n.id) ? { ...n, selected: true } : n)));
-      setEdges(g.edges);
-      setMeta(g.meta);
-      store.setStart(g.meta.start);
-      setHistoryFlags({ undo: canUndo(history.current!), redo: canRedo(history.current!) });
-      scheduleSave();
+  const setStart = useCallback(
+    (id: string) => {
+      markEdit("start");
+      setMeta((m) => ({ ...m, start: id }));
     },
-    [scheduleSave, setEdges, setNodes, store],
+    [markEdit],
   );
 
-  const doUndo = useCallback(() => {
-    if (!history.current || !canUndo(history.current)) return;
-    history.current = undo(history.current);
-    restore(history.current.present);
-  }, [restore]);
-
-  const doRedo = useCallback(() => {
-    if (!history.current || !canRedo(history.current)) return;
-    history.current = redo(history.current);
-    restore(history.current.present);
-  }, [restore]);
+  const patchMeta = useCallback(
+    (patch: Partial<DocMeta>, field: string) => {
+      markEdit(`meta:${field}`);
+      setMeta((m) => ({ ...m, ...patch }));
+    },
+    [markEdit],
+  );
 
   const layout = useCallback(() => {
     const doc = snapshot();
@@ -429,111 +354,51 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
       nodesRef.current.map((n) => [n.id, { width: n.measured?.width ?? 260, height: n.measured?.height ?? 120 }]),
     );
     const pos = autoLayout(doc.nodes, doc.edges, sizes);
-    pendingCommit.current = null;
+    markEdit(null);
     setNodes((nds) => nds.map((n) => ({ ...n, position: pos.get(n.id) ?? n.position })));
     window.requestAnimationFrame(() => flow.fitView({ padding: 0.2, duration: 300 }));
-  }, [flow, setNodes, snapshot]);
+  }, [flow, markEdit, setNodes, snapshot]);
 
-  const paste = useCallback(
-    (text: string) => {
-      const clip = parseClipboard(text);
-      if (!clip || !clip.nodes.length) return false;
-      const at = lastMouse.current ? flow.screenToFlowPosition(lastMouse.current) : undefined;
-      const result = remapForPaste(
-        clip,
-        new Set(nodesRef.current.map((n) => n.id)),
-        new Set(edgesRef.current.map((e) => e.id)),
-        at,
-      );
-      pendingCommit.current = null;
-      setNodes((nds) => [
-        ...nds.map((n) => (n.selected ? { ...n, selected: false } : n)),
-        ...result.nodes.map((n) => ({ ...nodeToFlow(n), selected: true })),
-      ]);
-      setEdges((es) => [...es, ...result.edges.map(edgeToFlow)]);
-      const known = new Set((metaRef.current.variables ?? []).map((v) => v.name));
-      const extra = (clip.variables ?? []).filter((v) => !known.has(v.name));
-      if (extra.length) setMeta((m) => ({ ...m, variables: [...(m.variables ?? []), ...extra] }));
-      if (!metaRef.current.start) setMeta((m) => ({ ...m, start: result.nodes[0].id }));
-      showToast(t("clipboard.pasted", { n: result.nodes.length }));
-      return true;
-    },
-    [flow, setEdges, setNodes, showToast, t],
-  );
+  // --- selection, clipboard, shortcuts ----------------------------------------------------------
+  const { selected, single, selectAll, focusNode } = useSelection(nodes, setNodes, flow);
 
-  // Clipboard and keyboard shortcuts (outside text fields, where the browser's own behaviour wins).
-  useEffect(() => {
-    const selectedIds = () => nodesRef.current.filter((n) => n.selected).map((n) => n.id);
-    const onCopy = (e: ClipboardEvent) => {
-      if (isTyping(e.target) || !selectedIds().length) return;
-      e.clipboardData?.setData("text/plain", JSON.stringify(copySelection(snapshot(), selectedIds()), null, 2));
-      e.preventDefault();
-      showToast(t("clipboard.copied", { n: selectedIds().length }));
-    };
-    const onCut = (e: ClipboardEvent) => {
-      if (isTyping(e.target) || !selectedIds().length || !canEdit) return;
-      onCopy(e);
-      const ids = new Set(selectedIds());
-      pendingCommit.current = null;
-      setNodes((nds) => nds.filter((n) => !ids.has(n.id)));
-      setEdges((es) => es.filter((x) => !ids.has(x.source) && !ids.has(x.target)));
-    };
-    const onPaste = (e: ClipboardEvent) => {
-      if (isTyping(e.target) || !canEdit) return;
-      const text = e.clipboardData?.getData("text/plain") ?? "";
-      if (paste(text)) e.preventDefault();
-    };
-    const onKey = (e: KeyboardEvent) => {
-      const mod = e.ctrlKey || e.metaKey;
-      if (mod && e.key.toLowerCase() === "s") {
-        e.preventDefault();
-        save();
-        return;
-      }
-      if (isTyping(e.target) || !mod) return;
-      const key = e.key.toLowerCase();
-      if (key === "z" && !e.shiftKey) {
-        e.preventDefault();
-        doUndo();
-      } else if ((key === "z" && e.shiftKey) || key === "y") {
-        e.preventDefault();
-        doRedo();
-      } else if (key === "a") {
-        e.preventDefault();
-        setNodes((nds) => nds.map((n) => (n.selected ? n : { ...n, selected: true })));
-      }
-    };
-    document.addEventListener("copy", onCopy);
-    document.addEventListener("cut", onCut);
-    document.addEventListener("paste", onPaste);
-    window.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("copy", onCopy);
-      document.removeEventListener("cut", onCut);
-      document.removeEventListener("paste", onPaste);
-      window.removeEventListener("keydown", onKey);
-    };
-  }, [canEdit, doRedo, doUndo, paste, save, setEdges, setNodes, showToast, snapshot, t]);
+  const clipboard = useClipboard({
+    canEdit,
+    snapshot,
+    selectedIds: useCallback(() => selectedOf(nodesRef.current).map((n) => n.id), []),
+    current: useCallback(
+      () => ({ nodeIds: nodesRef.current.map((n) => n.id), edgeIds: edgesRef.current.map((e) => e.id), meta: metaRef.current }),
+      [],
+    ),
+    toCanvas: useCallback((p: { x: number; y: number }) => flow.screenToFlowPosition(p), [flow]),
+    onCopied: useCallback((n: number) => showToast(t("clipboard.copied", { n })), [showToast, t]),
+    onCut: useCallback(
+      (ids: Set<string>) => {
+        markEdit(null);
+        setNodes((nds) => nds.filter((n) => !ids.has(n.id)));
+        setEdges((es) => es.filter((x) => !ids.has(x.source) && !ids.has(x.target)));
+      },
+      [markEdit, setEdges, setNodes],
+    ),
+    onPaste: useCallback(
+      (plan: PastePlan) => {
+        markEdit(null);
+        setNodes((nds) => selectAdded(nds, plan.nodes.map((n) => nodeToFlow(n))));
+        setEdges((es) => [...es, ...plan.edges.map(edgeToFlow)]);
+        if (plan.variables.length) setMeta((m) => ({ ...m, variables: [...(m.variables ?? []), ...plan.variables] }));
+        if (plan.start) setMeta((m) => ({ ...m, start: plan.start! }));
+        showToast(t("clipboard.pasted", { n: plan.nodes.length }));
+      },
+      [markEdit, setEdges, setNodes, showToast, t],
+    ),
+  });
 
-  // --- conflict, publish, problems --------------------------------------------------------------
-  const overwrite = useCallback(async () => {
-    if (!conflict) return;
-    revisionRef.current = conflict.current_revision;
-    conflictRef.current = null;
-    setConflict(null);
-    await save();
-  }, [conflict, save]);
+  useShortcuts({ save: useCallback(() => void save(), [save]), undo: doUndo, redo: doRedo, selectAll });
 
   // Steps as people know them (kind + text) and the problems in the user's language. The map is rebuilt only
   // when a step's kind or data changes (a drag keeps every node's data object), not on every drag frame.
-  const infoRef = useRef<Map<string, NodeInfo>>(new Map());
-  const nodeInfo = (() => {
-    const prev = infoRef.current;
-    if (prev.size === nodes.length && nodes.every((n) => prev.get(n.id)?.data === n.data && prev.get(n.id)?.type === n.type)) return prev;
-    const next = new Map(nodes.map((n) => [n.id, { type: String(n.type), data: n.data }]));
-    infoRef.current = next;
-    return next;
-  })();
+  const [nodeInfoOf] = useState(() => nodeInfoCache());
+  const nodeInfo = nodeInfoOf(nodes);
   const shownFindings = useMemo(
     () =>
       findings.map((f) => ({
@@ -559,19 +424,6 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
   const errors = shownFindings.filter((f) => f.severity === "error");
   const warnings = shownFindings.filter((f) => f.severity === "warning");
 
-  const focusNode = useCallback(
-    (id: string | null | undefined) => {
-      if (!id) return;
-      const node = nodesRef.current.find((n) => n.id === id);
-      if (!node) return;
-      setNodes((nds) => nds.map((n) => ({ ...n, selected: n.id === id })));
-      const w = node.measured?.width ?? 260;
-      const h = node.measured?.height ?? 120;
-      flow.setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: Math.max(flow.getZoom(), 1), duration: 300 });
-    },
-    [flow, setNodes],
-  );
-
   const setActiveNode = useCallback(
     (id: string | null) => {
       store.setActive(id);
@@ -579,8 +431,6 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
     [store],
   );
 
-  const selected = nodes.filter((n) => n.selected);
-  const single = selected.length === 1 ? selected[0] : null;
   // Recomputed only when the set of ids changes, not on every drag frame.
   const idKey = nodes.map((n) => n.id).join("\n");
   const nodeIds = useMemo(() => (idKey ? idKey.split("\n") : []), [idKey]);
@@ -771,12 +621,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
           ref={wrapper}
           onDrop={onDrop}
           onDragOver={onDragOver}
-          onMouseMove={(e) => {
-            lastMouse.current = { x: e.clientX, y: e.clientY };
-          }}
-          onMouseLeave={() => {
-            lastMouse.current = null;
-          }}
+          {...clipboard.mouse}
           data-testid="canvas"
         >
           <ReactFlow
@@ -882,7 +727,7 @@ function Editor({ boot, store }: { boot: Bootstrap; store: StatusStore }) {
           onPublish={async (note) => {
             if (!(await flushSave())) return t("publish.save_failed");
             try {
-              const v = await api.post<Version>(`${base}publish/`, { note, revision: revisionRef.current });
+              const v = await api.post<Version>(`${base}publish/`, { note, revision: saver.revision });
               setPublishedVersion(v.number);
               setUnpublished(false);
               setPublishOpen(false);
