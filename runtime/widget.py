@@ -241,6 +241,10 @@ def widget_message(message: dict[str, Any]) -> dict[str, Any] | None:
         "client_id": message.get("client_id") if message.get("direction") == Message.Direction.IN else None,
         "operator": message.get("operator_name") if message["sender"] == Message.Sender.OPERATOR else None,
         "created_at": message.get("created_at"),
+        # A system event the server words in English ("X joined the chat"): the widget words it in the visitor's
+        # language from the event and the operator's display name.
+        **({"event": payload["event"], "event_operator": payload.get("operator")}
+           if message["sender"] == Message.Sender.SYSTEM and payload.get("event") else {}),
     }
 
 

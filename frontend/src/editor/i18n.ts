@@ -779,7 +779,7 @@ const RU: Dict<OwnKey> = {
     "settings.title": "Настройки",
     "settings.workspace": "Рабочее пространство",
     "settings.name": "Название",
-    "settings.slug": "Slug",
+    "settings.slug": "Адрес (slug)",
     "settings.role": "Ваша роль",
     "settings.departments": "Отделы",
     "settings.departments_hint": "Передачи оператору попадают в очередь отдела; операторы видят очереди своих отделов.",

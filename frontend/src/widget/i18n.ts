@@ -17,6 +17,9 @@ const en = {
   messages: "Messages",
   error: "Something went wrong",
   rateLimited: "Too many messages or new chats in a short time. Please wait a moment and try again.",
+  // System events the server records in English (the inbox words them for the operator, this for the visitor).
+  joined: (name: string) => `${name} joined the chat`,
+  resolved: "The conversation was resolved.",
 };
 
 export type Strings = typeof en;
@@ -38,6 +41,8 @@ const ru: Strings = {
   messages: "Сообщения",
   error: "Что-то пошло не так",
   rateLimited: "Слишком много сообщений или новых чатов за короткое время. Подождите немного и попробуйте снова.",
+  joined: (name) => `${name} подключился к чату`,
+  resolved: "Диалог завершён.",
 };
 
 export function pickStrings(lang: string | undefined): Strings {

@@ -25,6 +25,8 @@ interface WireMessage {
   buttons?: Button[];
   media?: Media | null;
   payload?: { buttons?: Button[]; media?: Media | null; note?: boolean };
+  event?: string; // a system event ("operator_joined", "resolved"), worded here in the visitor's language
+  event_operator?: string | null;
 }
 interface WidgetConfig {
   title?: string;
@@ -262,7 +264,10 @@ function boot(script: HTMLScriptElement): void {
       }
     }
     if (m.sender === "system") {
-      system(text);
+      // Events the server stores in English are worded in the visitor's language; other texts as stored.
+      if (m.event === "operator_joined" && m.event_operator) system(S.joined(m.event_operator));
+      else if (m.event === "resolved") system(S.resolved);
+      else system(text);
       return;
     }
     if (m.sender === "operator") typing.hidden = true;
