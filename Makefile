@@ -47,11 +47,15 @@ run: install frontend demo
 
 test: install frontend frontend-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # Needs DATABASE_URL (PostgreSQL) and REDIS_URL; prints JSON + a table and writes bench-results.json.
 bench: install

@@ -1,4 +1,4 @@
-"""Workspaces, memberships, scenarios and their immutable published versions."""
+"""Workspaces, memberships, departments, scenarios and their immutable published versions."""
 
 from __future__ import annotations
 
@@ -44,6 +44,36 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class Department(models.Model):
+    """A team that handoffs go to, with its business hours (builder.business_hours) and operators."""
+
+    class Assignment(models.TextChoices):
+        OFF = "off", "Manual claim only"
+        ROUND_ROBIN = "round_robin", "Round robin"
+        LEAST_BUSY = "least_busy", "Least busy"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=120)
+    # Scenario handoff nodes reference departments by slug (portable across installations).
+    slug = models.SlugField(max_length=64)
+    # {"timezone": "Europe/Moscow", "weekly": {"mon": [["09:00", "18:00"]], ...}, "holidays": ["2026-12-31"]}
+    # Empty = always open.
+    business_hours = models.JSONField(default=dict, blank=True)
+    out_of_hours_message = models.TextField(blank=True, default="")
+    assignment = models.CharField(max_length=16, choices=Assignment.choices, default=Assignment.OFF)
+    operators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="departments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Moved here from channels_app (builder/migrations/0002): the table keeps its name and its rows.
+        db_table = "channels_app_department"
+        constraints = [models.UniqueConstraint(fields=["workspace", "slug"], name="uniq_department_slug")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Scenario(models.Model):

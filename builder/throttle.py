@@ -74,7 +74,7 @@ def locked_for(pairs: list[tuple[str, str]], now: float | None = None) -> int:
 
 
 # A cache that does not answer (Redis down) lets everything through: a Redis outage must not refuse customers'
-# messages (they are stored and resynced, channels_app/layer.py) nor sign-ins. After an error this process leaves
+# messages (they are stored and resynced, runtime/realtime/layer.py) nor sign-ins. After an error this process leaves
 # the cache alone for a few seconds (no timeout per request meanwhile) and logs at most once a minute.
 _PAUSE_SECONDS = 5.0
 _paused_until = -math.inf

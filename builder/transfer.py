@@ -18,10 +18,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from builder import services
 from builder.findings import Finding
 from builder.graph import check_graph
-from builder.models import Scenario, Workspace
+from builder.models import Department, Scenario, Workspace
 from builder.schema import validate_document
+from builder.services import ServiceError, ValidationFailed, unique_name
 from builder.text_input import MESSAGE as TEXT_MESSAGE
 from builder.text_input import find_bad_text
 
@@ -156,8 +158,6 @@ def export_bundle(
     scenarios: Iterable[Scenario], *, installation: str, workspace: Workspace
 ) -> dict[str, Any]:
     """Wrap scenarios (their drafts) with what they reference, so they import into an empty installation."""
-    from channels_app.models import Department
-
     scenarios = list(scenarios)
     entries = []
     dept_slugs: list[str] = []
@@ -612,9 +612,6 @@ def plan_import(
     bundle: Bundle, workspace: Workspace, *, into: Scenario | None = None, create_missing: bool = False
 ) -> ImportPlan:
     """What an import would do, without writing anything."""
-    from builder.services import unique_name
-    from channels_app.models import Department
-
     if into is not None:
         if into.workspace_id != workspace.pk:
             raise TransferError(
@@ -724,8 +721,6 @@ def plan_import(
 
 def _as_transfer_error(exc: Exception, index: int) -> TransferError:
     """A service's refusal as findings that point at the bundle entry that caused it."""
-    from builder.services import ServiceError, ValidationFailed
-
     prefix = f"/scenarios/{index}"
     if isinstance(exc, ValidationFailed):
         return TransferError(
@@ -751,9 +746,6 @@ def apply_import(
 ) -> list[Scenario]:
     """Carry out a plan in one transaction. Any failure (a slug taken meanwhile, a publish refused
     for graph errors, a concurrent save) rolls back everything, departments created for it included."""
-    from builder import services
-    from channels_app.models import Department
-
     workspace = plan.workspace
     result: list[Scenario] = []
     index = 0

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from builder.findings import Finding
 from builder.graph import check_graph
+from builder.models import Department, Scenario, Workspace
 from builder.schema import validate_document
 
-if TYPE_CHECKING:
-    from builder.models import Workspace
+# Checks that need more than the document and the workspace's slugs. A higher layer registers them in its
+# AppConfig.ready() (runtime: `template` nodes against the approved templates of the workspace's WhatsApp
+# channels), so builder never imports runtime to run them.
+WorkspaceCheck = Callable[[Workspace, dict[str, Any]], list[Finding]]
+_workspace_checks: list[WorkspaceCheck] = []
+
+
+def register_workspace_check(check: WorkspaceCheck) -> None:
+    if check not in _workspace_checks:
+        _workspace_checks.append(check)
 
 
 def workspace_references(workspace: Workspace) -> tuple[set[str], set[str]]:
     """(department slugs, scenario slugs) of a workspace, for reference checks."""
-    from builder.models import Scenario
-    from channels_app.models import Department
-
     departments = set(Department.objects.filter(workspace=workspace).values_list("slug", flat=True))
     scenarios = set(Scenario.objects.filter(workspace=workspace).values_list("slug", flat=True))
     return departments, scenarios
@@ -41,8 +48,6 @@ def validate(
         if (finding.path, finding.code) not in seen:
             findings.append(finding)
     if workspace is not None:
-        # `template` nodes: approved on one of the workspace's WhatsApp channels, every placeholder mapped.
-        from runtime.connectors.templates import check_template_nodes
-
-        findings.extend(check_template_nodes(workspace, doc))
+        for check in _workspace_checks:
+            findings.extend(check(workspace, doc))
     return findings

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language_from_request
 
+from builder import throttle
 from builder.models import Membership, Scenario
 
 SESSION_WORKSPACE_KEY = "botflow_workspace"
@@ -197,8 +198,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        from builder import throttle
-
         wait = throttle.login_locked_for(str(self.request.POST.get("username") or ""),
                                          throttle.client_ip(self.request))
         if not wait:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from channels_app.models import AssignmentEvent, CannedReply, Department, OperatorStatus
+from builder.models import Department
+from channels_app.models import AssignmentEvent, CannedReply, OperatorStatus
 
 
 @admin.register(Department)

@@ -19,17 +19,17 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from builder.models import Membership
+from builder.models import Department, Membership
 from builder.permissions import ADMIN, MEMBER, require_role
 from channels_app import presence, services
-from channels_app.errors import ActionError
-from channels_app.models import CannedReply, Department
+from channels_app.models import CannedReply
 from channels_app.serializers import (
     CannedReplySerializer,
     ConversationFilterIn,
     ConversationListSerializer,
     DepartmentSerializer,
 )
+from runtime.errors import ActionError
 from runtime.models import Conversation
 
 

@@ -9,7 +9,7 @@ from django.core.checks import Tags, Warning, register
 
 
 @register(Tags.compatibility)
-def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+def check_realtime_layer(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
     backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
     if not settings.DEBUG and backend == "channels.layers.InMemoryChannelLayer":
         return [

@@ -25,10 +25,11 @@ from django.conf import settings
 
 from builder.text_input import MESSAGE as TEXT_MESSAGE
 from builder.text_input import find_bad_text
-from channels_app import events, presence, queue, services
-from channels_app import layer as channel_layer
-from channels_app.errors import ActionError
+from channels_app import presence, queue, services
 from runtime import widget
+from runtime.errors import ActionError
+from runtime.realtime import layer as realtime_layer
+from runtime.realtime import publish as realtime
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_SESSION = 4401
 CLOSE_ABUSE = 4429
 # The channel layer failed (live events may be lost) or is down: reconnect (with backoff) and be replayed.
-CLOSE_LAYER_UNAVAILABLE = channel_layer.CLOSE_LAYER_UNAVAILABLE
+CLOSE_LAYER_UNAVAILABLE = realtime_layer.CLOSE_LAYER_UNAVAILABLE
 
 
 # Service calls spend most of their time waiting on the database, so they get their own pool, larger than the
@@ -52,10 +53,10 @@ _handshake_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="handshak
 async def call(fn: Any, *args: Any, _pool: ThreadPoolExecutor = _service_pool, **kwargs: Any) -> Any:
     """Run a sync service off the event loop, on any worker thread (the service owns its transaction), then
     publish the events it committed from this loop: one thread hop per action instead of one per event."""
-    service = DatabaseSyncToAsync(events.capturing(fn), thread_sensitive=False, executor=_pool)
+    service = DatabaseSyncToAsync(realtime.capturing(fn), thread_sensitive=False, executor=_pool)
     result, published = await service(*args, **kwargs)
     if published:
-        await events.send_all(published)
+        await realtime.send_all(published)
     return result
 
 
@@ -89,7 +90,7 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
     # frame type → handler method name
     actions: dict[str, str] = {}
 
-    # Layer-outage state (channel_layer.health): handlers being run, a resync asked for, accepted / closed.
+    # Layer-outage state (realtime_layer.health): handlers being run, a resync asked for, accepted / closed.
     _busy = 0
     _resync_reason: str | None = None
     _accepted = False
@@ -105,8 +106,8 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             try:
                 self.channel_name = await self.channel_layer.new_channel()
             except Exception as exc:
-                channel_layer.health.failed("subscribe", exc)
-                await channel_layer.refuse_unavailable(receive, send)
+                realtime_layer.health.failed("subscribe", exc)
+                await realtime_layer.refuse_unavailable(receive, send)
                 return
             sources.append(functools.partial(self.channel_layer.receive, self.channel_name))
         self.base_send = send
@@ -152,11 +153,11 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_LAYER_UNAVAILABLE, reason=self._resync_reason)
 
     async def layer_resync(self, event: dict[str, Any]) -> None:
-        """A publish to one of this socket's groups failed somewhere (channel_layer.health.recover)."""
+        """A publish to one of this socket's groups failed somewhere (realtime_layer.health.recover)."""
         await self.request_resync(str(event.get("reason") or "layer_recovered"))
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
-        channel_layer.health.register(self)
+        realtime_layer.health.register(self)
         self._tokens = self.burst
         self._stamp = time.monotonic()
         self._violations = 0
@@ -232,9 +233,9 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
                                   action=kind)
 
     async def events_batch(self, event: dict[str, Any]) -> None:
-        """Several events to one group in one layer message (events.batched): handle each, in order."""
+        """Several events to one group in one layer message (realtime.batched): handle each, in order."""
         for inner in event.get("events") or ():
-            if inner.get("type") != events.BATCH:
+            if inner.get("type") != realtime.BATCH:
                 await self.dispatch(inner)
 
     async def _join(self, group: str) -> None:
@@ -244,17 +245,17 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
                 await self.channel_layer.group_add(group, self.channel_name)
             except Exception as exc:
                 # Deaf to the group until it reconnects: closed with 4503 once the layer works again.
-                channel_layer.health.failed("group_add", exc, socket=self)
+                realtime_layer.health.failed("group_add", exc, socket=self)
 
     async def _leave(self, group: str) -> None:
         self._groups.discard(group)
         try:
             await self.channel_layer.group_discard(group, self.channel_name)
         except Exception as exc:  # a stray subscription at worst (events for a group nobody here is in are dropped)
-            channel_layer.health.failed("group_discard", exc)
+            realtime_layer.health.failed("group_discard", exc)
 
     async def disconnect(self, code: int) -> None:
-        channel_layer.health.unregister(self)
+        realtime_layer.health.unregister(self)
         for group in list(getattr(self, "_groups", ())):
             await self._leave(group)  # never raises: the subclass still releases its presence
 
@@ -303,7 +304,7 @@ class WidgetConsumer(FrameConsumer):
         self.visitor_id = visitor_id
         self.conversation_id = str(conversation_id)
         # Join before reading the replay: whatever commits in between arrives live, deduplicated by seq.
-        await self._join(events.conversation_group(self.conversation_id))
+        await self._join(realtime.conversation_group(self.conversation_id))
         await self._send_opening(await call(widget.opening_frames, channel, visitor_id, self.conversation_id,
                                             last_seq))
         self._ready = True
@@ -331,14 +332,14 @@ class WidgetConsumer(FrameConsumer):
         joining the group before that check lets nothing of a refused conversation through."""
         if conversation_id == self.conversation_id:
             return
-        new = events.conversation_group(conversation_id)
+        new = realtime.conversation_group(conversation_id)
         await self._join(new)  # before the replay read: what commits in between arrives live (deduped by seq)
         try:
             frames = await call(widget.opening_frames, self.web_channel, self.visitor_id, conversation_id, 0)
         except BaseException:
             await self._leave(new)
             raise
-        await self._leave(events.conversation_group(self.conversation_id))
+        await self._leave(realtime.conversation_group(self.conversation_id))
         self.conversation_id = conversation_id
         self._sent_seq = 0
         await self._send_opening(frames)
@@ -358,8 +359,8 @@ class WidgetConsumer(FrameConsumer):
         await self._follow(conversation_id)
 
     async def on_typing(self, content: dict[str, Any]) -> None:
-        # Ephemeral: a failed send is reported (channel_layer.health) but needs no resync.
-        await channel_layer.group_send(self.channel_layer, events.conversation_group(self.conversation_id), {
+        # Ephemeral: a failed send is reported (realtime_layer.health) but needs no resync.
+        await realtime_layer.group_send(self.channel_layer, realtime.conversation_group(self.conversation_id), {
             "type": "conv.typing",
             "frame": {"type": "typing", "conversation_id": self.conversation_id, "who": "customer",
                       "on": bool(content.get("on")), "name": "", "user_id": None},
@@ -404,7 +405,7 @@ class InboxConsumer(FrameConsumer):
             return
         self.workspace_id = workspace.pk
         await self.accept()
-        await self._join(events.workspace_inbox_group(self.workspace_id))
+        await self._join(realtime.workspace_inbox_group(self.workspace_id))
         await call(presence.socket_opened, self.user, self.workspace_id)
         self._counted = True
         snapshot = await call(services.snapshot, self.user, self.workspace_id)
@@ -421,7 +422,7 @@ class InboxConsumer(FrameConsumer):
 
     async def _watch(self, conversation_id: str) -> None:
         self._visible.add(str(conversation_id))
-        await self._join(events.conversation_group(conversation_id))
+        await self._join(realtime.conversation_group(conversation_id))
 
     async def _ack(self, content: dict[str, Any], **extra: Any) -> None:
         await self.send_json({"type": "ack", "action": content["type"], "ok": True,
@@ -455,9 +456,7 @@ class InboxConsumer(FrameConsumer):
     async def on_send_template(self, content: dict[str, Any]) -> None:
         """An approved WhatsApp template (the answer to `window_closed`): {conversation_id, name, language,
         params, client_id}."""
-        from runtime.connectors.templates import send_template
-
-        message = await call(send_template, self.user, content.get("conversation_id"), content.get("name"),
+        message = await call(services.send_template, self.user, content.get("conversation_id"), content.get("name"),
                              content.get("language"), content.get("params"), content.get("client_id"),
                              **self._kw())
         await self._ack(content, conversation_id=str(message.conversation_id), seq=message.seq)
@@ -467,10 +466,10 @@ class InboxConsumer(FrameConsumer):
         if conversation_id not in self._visible:
             await call(services.check_access, self.user, conversation_id, **self._kw())
             self._visible.add(conversation_id)
-        await channel_layer.group_send(self.channel_layer, events.conversation_group(conversation_id), {
+        await realtime_layer.group_send(self.channel_layer, realtime.conversation_group(conversation_id), {
             "type": "conv.typing",
             "frame": {"type": "typing", "conversation_id": conversation_id, "who": "operator",
-                      "on": bool(content.get("on")), "name": events.operator_display_name(self.user),
+                      "on": bool(content.get("on")), "name": realtime.operator_display_name(self.user),
                       "user_id": self.user.pk},
         }, resync=False)
 

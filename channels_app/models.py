@@ -1,35 +1,12 @@
-"""The live-agent side: departments with business hours, operator presence, assignment history."""
+"""The live-agent side: operator presence, open inbox sockets, assignment history, canned replies.
+
+Departments (with business hours) are workspace configuration: builder.models.Department.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-
-
-class Department(models.Model):
-    class Assignment(models.TextChoices):
-        OFF = "off", "Manual claim only"
-        ROUND_ROBIN = "round_robin", "Round robin"
-        LEAST_BUSY = "least_busy", "Least busy"
-
-    workspace = models.ForeignKey("builder.Workspace", on_delete=models.CASCADE, related_name="departments")
-    name = models.CharField(max_length=120)
-    # Scenario handoff nodes reference departments by slug (portable across installations).
-    slug = models.SlugField(max_length=64)
-    # {"timezone": "Europe/Moscow", "weekly": {"mon": [["09:00", "18:00"]], ...}, "holidays": ["2026-12-31"]}
-    # Empty = always open.
-    business_hours = models.JSONField(default=dict, blank=True)
-    out_of_hours_message = models.TextField(blank=True, default="")
-    assignment = models.CharField(max_length=16, choices=Assignment.choices, default=Assignment.OFF)
-    operators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="departments")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "slug"], name="uniq_department_slug")]
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class OperatorStatus(models.Model):
@@ -87,7 +64,7 @@ class AssignmentEvent(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    department = models.ForeignKey("builder.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 

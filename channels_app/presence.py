@@ -29,11 +29,11 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from builder.models import Membership
-from channels_app import events
-from channels_app.errors import ActionError
 from channels_app.models import InboxSocket, OperatorStatus
 from channels_app.queue import INBOX_ROLES, auto_assign_for_operator
+from runtime.errors import ActionError
 from runtime.models import Conversation
+from runtime.realtime import publish as realtime
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,13 @@ def status_for(user: Any, workspace_id: int) -> OperatorStatus:
 
 
 def presence_frame(status: OperatorStatus) -> dict[str, Any]:
-    return {"user_id": status.user_id, "name": events.operator_display_name(status.user),
+    return {"user_id": status.user_id, "name": realtime.operator_display_name(status.user),
             "presence": status.presence, "capacity": status.capacity}
 
 
 def _publish(status_pk: int) -> None:
     status = OperatorStatus.objects.select_related("user").get(pk=status_pk)
-    events.publish_inbox(status.workspace_id, "presence", {"operator": presence_frame(status)})
+    realtime.publish_inbox(status.workspace_id, "presence", {"operator": presence_frame(status)})
 
 
 def _assign_when_online(user_id: int, workspace_id: int) -> None:
@@ -206,7 +206,7 @@ def operators(workspace_id: int) -> list[dict[str, Any]]:
     for membership in memberships.order_by("user__username"):
         status = statuses.get(membership.user_id)
         out.append({
-            "user_id": membership.user_id, "name": events.operator_display_name(membership.user),
+            "user_id": membership.user_id, "name": realtime.operator_display_name(membership.user),
             "username": membership.user.get_username(), "role": membership.role,
             "presence": status.presence if status else OperatorStatus.Presence.OFFLINE,
             "capacity": status.capacity if status else OperatorStatus._meta.get_field("capacity").default,

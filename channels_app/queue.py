@@ -22,11 +22,14 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from builder.models import Membership, Role
-from channels_app import business_hours, events
-from channels_app.errors import ActionError
-from channels_app.models import AssignmentEvent, Department, OperatorStatus
+from builder import business_hours
+from builder.departments import resolve_department
+from builder.models import Department, Membership, Role
+from channels_app.models import AssignmentEvent, OperatorStatus
+from runtime.errors import ActionError
 from runtime.models import Conversation
+from runtime.realtime import publish as realtime
+from runtime.services import append_message, release_to_bot
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +44,11 @@ WAIT_WINDOW = dt.timedelta(days=7)
 
 def _append(conversation: Conversation, **kwargs: Any):
     # Imported late: runtime.services imports this module (it calls enqueue inside its locked transaction).
-    from runtime.services import append_message
 
     return append_message(conversation, **kwargs)
 
 
 # --- departments and membership -------------------------------------------------------------------------
-
-
-def resolve_department(workspace_id: int, slug: str | None) -> Department | None:
-    """The department a handoff goes to: the slug if it exists, else the workspace's first department."""
-    departments = Department.objects.filter(workspace_id=workspace_id)
-    if slug:
-        found = departments.filter(slug=slug).first()
-        if found is not None:
-            return found
-    return departments.order_by("created_at", "pk").first()
 
 
 def member_role(user: Any, workspace_id: int) -> str | None:
@@ -137,7 +129,7 @@ def push_queue_positions(workspace_id: int, department_id: int | None) -> None:
     average = average_wait_seconds(department_id)
     for index, conversation_id in enumerate(queued):
         position = index + 1
-        events.send_now(events.conversation_group(conversation_id), {
+        realtime.send_now(realtime.conversation_group(conversation_id), {
             "type": "conv.event",
             "frame": {"type": "queue", "position": position, "department": slug,
                       "expected_wait_seconds": expected_wait_seconds(position, average)},
@@ -199,7 +191,7 @@ def enqueue(conversation: Conversation, *, department: str | None, reason: str, 
     AssignmentEvent.objects.create(conversation=conversation, kind=AssignmentEvent.Kind.QUEUED, department=dept,
                                    note=note)
     conversation.contact  # noqa: B018  (load for the summary below while we hold the row)
-    events.publish_inbox(conversation.workspace_id, "queued", {"conversation": events.conversation_summary(conversation)})
+    realtime.publish_inbox(conversation.workspace_id, "queued", {"conversation": realtime.conversation_summary(conversation)})
     _after_queue_change(conversation.workspace_id, dept.pk if dept else None)
 
 
@@ -208,7 +200,7 @@ def enqueue(conversation: Conversation, *, department: str | None, reason: str, 
 
 def _joined(conversation: Conversation, user: Any, *, kind: str, actor: Any) -> None:
     """Bookkeeping shared by claim and auto-assign, inside the transaction that won the UPDATE."""
-    name = events.operator_display_name(user)
+    name = realtime.operator_display_name(user)
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     _append(locked, sender="system", text=f"{name} joined the chat", direction="out",
             payload={"event": "operator_joined", "operator": name})
@@ -217,10 +209,10 @@ def _joined(conversation: Conversation, user: Any, *, kind: str, actor: Any) -> 
     OperatorStatus.objects.filter(user_id=user.pk, workspace_id=locked.workspace_id).update(
         last_assigned_at=timezone.now())
     locked = Conversation.objects.select_related("channel", "contact", "department").get(pk=locked.pk)
-    events.publish_conversation(locked.pk, "operator_joined", {"name": name})
-    events.publish_inbox(locked.workspace_id, "claimed", {
+    realtime.publish_conversation(locked.pk, "operator_joined", {"name": name})
+    realtime.publish_inbox(locked.workspace_id, "claimed", {
         "conversation_id": str(locked.pk), "operator": {"id": user.pk, "name": name},
-        "auto": kind == AssignmentEvent.Kind.AUTO_ASSIGNED, "conversation": events.conversation_summary(locked),
+        "auto": kind == AssignmentEvent.Kind.AUTO_ASSIGNED, "conversation": realtime.conversation_summary(locked),
     })
     _after_queue_change(locked.workspace_id, locked.department_id, assign=False)
 
@@ -358,7 +350,7 @@ def transfer(user: Any, conversation_id: Any, *, department: str | None = None, 
         previous = conversation.assignee
         previous_department = conversation.department_id
         now = timezone.now()
-        name = events.operator_display_name(user)
+        name = realtime.operator_display_name(user)
         if department:
             target_dept = Department.objects.filter(workspace_id=conversation.workspace_id, slug=department).first()
             if target_dept is None:
@@ -380,26 +372,26 @@ def transfer(user: Any, conversation_id: Any, *, department: str | None = None, 
             target_dept = conversation.department
         conversation.save(update_fields=["mode", "department", "assignee", "assigned_at", "queued_at", "updated_at"])
         target_text = (f"department {target_dept.name}" if department
-                       else events.operator_display_name(target_user))
+                       else realtime.operator_display_name(target_user))
         _append(conversation, sender="operator", direction="internal", user=user,
                 text=f"{name} transferred the chat to {target_text}" + (f": {note}" if note else ""),
                 payload={"note": True, "event": "transferred", "transfer_note": note})
         AssignmentEvent.objects.create(conversation=conversation, kind=AssignmentEvent.Kind.TRANSFERRED, actor=user,
                                        operator=target_user, department=target_dept, note=note)
         if previous is not None and previous.pk != getattr(target_user, "pk", None):
-            events.publish_conversation(conversation.pk, "operator_left",
-                                        {"name": events.operator_display_name(previous)})
+            realtime.publish_conversation(conversation.pk, "operator_left",
+                                        {"name": realtime.operator_display_name(previous)})
             freed = previous.pk
         if target_user is not None and target_user.pk != getattr(previous, "pk", None):
-            events.publish_conversation(conversation.pk, "operator_joined",
-                                        {"name": events.operator_display_name(target_user)})
+            realtime.publish_conversation(conversation.pk, "operator_joined",
+                                        {"name": realtime.operator_display_name(target_user)})
         fresh = Conversation.objects.select_related("channel", "contact", "department").get(pk=conversation.pk)
-        events.publish_inbox(conversation.workspace_id, "transferred", {
+        realtime.publish_inbox(conversation.workspace_id, "transferred", {
             "conversation_id": str(conversation.pk), "by": {"id": user.pk, "name": name},
             "department": target_dept.slug if target_dept else None,
-            "operator": {"id": target_user.pk, "name": events.operator_display_name(target_user)} if target_user
+            "operator": {"id": target_user.pk, "name": realtime.operator_display_name(target_user)} if target_user
             else None,
-            "note": note, "conversation": events.conversation_summary(fresh),
+            "note": note, "conversation": realtime.conversation_summary(fresh),
         })
         if department:
             _after_queue_change(conversation.workspace_id, target_dept.pk)
@@ -427,11 +419,11 @@ def resolve(user: Any, conversation_id: Any, *, workspace_id: int | None = None)
                 payload={"event": "resolved"})
         AssignmentEvent.objects.create(conversation=conversation, kind=AssignmentEvent.Kind.RESOLVED, actor=user,
                                        operator_id=previous_id, department_id=conversation.department_id)
-        events.publish_conversation(conversation.pk, "closed", {"reason": "resolved"})
+        realtime.publish_conversation(conversation.pk, "closed", {"reason": "resolved"})
         fresh = Conversation.objects.select_related("channel", "contact", "department").get(pk=conversation.pk)
-        events.publish_inbox(conversation.workspace_id, "resolved", {
-            "conversation_id": str(conversation.pk), "by": {"id": user.pk, "name": events.operator_display_name(user)},
-            "conversation": events.conversation_summary(fresh),
+        realtime.publish_inbox(conversation.workspace_id, "resolved", {
+            "conversation_id": str(conversation.pk), "by": {"id": user.pk, "name": realtime.operator_display_name(user)},
+            "conversation": realtime.conversation_summary(fresh),
         })
         workspace_id = conversation.workspace_id
         if was_queued:
@@ -445,15 +437,13 @@ def resolve(user: Any, conversation_id: Any, *, workspace_id: int | None = None)
 def return_to_bot(user: Any, conversation_id: Any, node_id: str | None, *,
                   workspace_id: int | None = None) -> Conversation:
     """Hand the customer back to the bot at `node_id` of the conversation's scenario (e.g. a rating node)."""
-    from runtime.services import release_to_bot
-
     conversation = get_conversation(user, conversation_id, workspace_id=workspace_id)
     _require_handler(user, conversation, allow_closed=True)
     if node_id and not _node_exists(conversation, node_id):
         raise ActionError("node_not_found", f"The scenario has no node {node_id!r}.")
     previous_id = conversation.assignee_id
     was_queued = conversation.mode == Conversation.Mode.QUEUED
-    name = events.operator_display_name(user)
+    name = realtime.operator_display_name(user)
     with transaction.atomic():
         # Announce and record first, in the same transaction as the pipeline's release (atomic nests).
         locked = get_conversation(user, conversation_id, lock=True, workspace_id=workspace_id)
@@ -462,14 +452,14 @@ def return_to_bot(user: Any, conversation_id: Any, node_id: str | None, *,
         AssignmentEvent.objects.create(conversation=locked, kind=AssignmentEvent.Kind.RETURNED_TO_BOT, actor=user,
                                        operator_id=previous_id, department_id=locked.department_id, note=node_id or "")
         if was_live and previous_id is not None:
-            events.publish_conversation(locked.pk, "operator_left", {"name": events.operator_display_name(
+            realtime.publish_conversation(locked.pk, "operator_left", {"name": realtime.operator_display_name(
                 locked.assignee)})
         release_to_bot(locked.pk, node_id, user)
         # After the release: the summary carries the mode the bot left it in (it may have ended already).
         fresh = Conversation.objects.select_related("channel", "contact", "department").get(pk=locked.pk)
-        events.publish_inbox(locked.workspace_id, "returned_to_bot", {
+        realtime.publish_inbox(locked.workspace_id, "returned_to_bot", {
             "conversation_id": str(locked.pk), "node_id": node_id, "by": {"id": user.pk, "name": name},
-            "conversation": events.conversation_summary(fresh)})
+            "conversation": realtime.conversation_summary(fresh)})
         workspace_id = locked.workspace_id
         if was_queued:
             _after_queue_change(workspace_id, locked.department_id, assign=False)

@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
-from builder.models import Membership
-from channels_app import business_hours
-from channels_app.events import operator_display_name
-from channels_app.models import CannedReply, Department
+from builder import business_hours
+from builder.models import Department, Membership
+from channels_app.models import CannedReply
 from runtime.models import Conversation
+from runtime.realtime.publish import operator_display_name
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

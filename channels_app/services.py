@@ -10,13 +10,18 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from builder.models import Workspace
-from channels_app import events, presence
-from channels_app.errors import ActionError
-from channels_app.models import CannedReply, Department
+from builder import business_hours
+from builder.models import Department, Workspace
+from channels_app import presence
+from channels_app.models import CannedReply
 from channels_app.queue import get_conversation, member_role
+from runtime.connectors import templates
+from runtime.connectors.window import ensure_operator_may_reply
 from runtime.engine.templating import render
+from runtime.errors import ActionError
 from runtime.models import Conversation, Message
+from runtime.realtime import publish as realtime
+from runtime.services import append_message
 
 CLIENT_ID_MAX = 128
 
@@ -73,8 +78,8 @@ def snapshot(user: Any, workspace_id: int) -> dict[str, Any]:
     queues = []
     for department in Department.objects.filter(workspace_id=workspace_id).order_by("name"):
         queues.append({"department": {"id": department.pk, "slug": department.slug, "name": department.name},
-                       "chats": [events.conversation_summary(c) for c in queued if c.department_id == department.pk]})
-    no_department = [events.conversation_summary(c) for c in queued if c.department_id is None]
+                       "chats": [realtime.conversation_summary(c) for c in queued if c.department_id == department.pk]})
+    no_department = [realtime.conversation_summary(c) for c in queued if c.department_id is None]
     if no_department:
         queues.append({"department": None, "chats": no_department})
     mine = list(base.filter(mode=Conversation.Mode.LIVE, assignee_id=user.pk).order_by("assigned_at"))
@@ -82,9 +87,9 @@ def snapshot(user: Any, workspace_id: int) -> dict[str, Any]:
     status = presence.status_for(user, workspace_id)
     return {
         "queues": queues,
-        "mine": [{**events.conversation_summary(c), "unread": unread.get(str(c.pk), 0)} for c in mine],
+        "mine": [{**realtime.conversation_summary(c), "unread": unread.get(str(c.pk), 0)} for c in mine],
         "operators": presence.operators(workspace_id),
-        "me": {"user_id": user.pk, "name": events.operator_display_name(user), "username": user.get_username(),
+        "me": {"user_id": user.pk, "name": realtime.operator_display_name(user), "username": user.get_username(),
                "role": member_role(user, workspace_id), "presence": status.presence, "capacity": status.capacity},
     }
 
@@ -120,8 +125,6 @@ def lock_reply_target(user: Any, conversation_id: Any, client_id: str | None, *,
 def reply(user: Any, conversation_id: Any, text: Any, client_id: Any = None, *,
           workspace_id: int | None = None) -> Message:
     """An operator's message to the customer. Only the assignee of a live chat may reply."""
-    from runtime.services import append_message
-
     text = _clean_text(text)
     client_id = clean_client_id(client_id)
     get_conversation(user, conversation_id, workspace_id=workspace_id)
@@ -131,8 +134,6 @@ def reply(user: Any, conversation_id: Any, text: Any, client_id: Any = None, *,
             return existing
         # WhatsApp's 24-hour window: outside it a free-form reply is refused (`window_closed`, with the
         # approved templates the operator may send instead).
-        from runtime.connectors.window import ensure_operator_may_reply
-
         ensure_operator_may_reply(conversation, timezone.now())
         payload = {"client_id": client_id} if client_id else {}
         return append_message(conversation, sender="operator", text=text, payload=payload, direction="out",
@@ -142,8 +143,6 @@ def reply(user: Any, conversation_id: Any, text: Any, client_id: Any = None, *,
 def note(user: Any, conversation_id: Any, text: Any, client_id: Any = None, *,
          workspace_id: int | None = None) -> Message:
     """A private note for colleagues: stored as an internal message, never sent to the customer."""
-    from runtime.services import append_message
-
     text = _clean_text(text)
     client_id = clean_client_id(client_id)
     get_conversation(user, conversation_id, workspace_id=workspace_id)
@@ -184,13 +183,13 @@ def template_variables(conversation: Conversation) -> dict[str, Any]:
     }
     variables.update(state.get("variables") or {})
     if conversation.assignee_id:
-        variables.setdefault("operator_name", events.operator_display_name(conversation.assignee))
+        variables.setdefault("operator_name", realtime.operator_display_name(conversation.assignee))
     return variables
 
 
 def transcript(conversation: Conversation) -> list[dict[str, Any]]:
     """Every message, bot steps and private notes included, in seq order."""
-    return [events.serialize_message(m) for m in conversation.messages.select_related("sender_user").order_by("seq")]
+    return [realtime.serialize_message(m) for m in conversation.messages.select_related("sender_user").order_by("seq")]
 
 
 def open_conversation(user: Any, conversation_id: Any, *, workspace_id: int | None = None) -> dict[str, Any]:
@@ -200,7 +199,7 @@ def open_conversation(user: Any, conversation_id: Any, *, workspace_id: int | No
     handoff = dict(conversation.handoff or {})
     contact = conversation.contact
     return {
-        "conversation": events.conversation_summary(conversation),
+        "conversation": realtime.conversation_summary(conversation),
         "transcript": transcript(conversation),
         "variables": dict(state.get("variables") or {}),
         "handoff": {"reason": handoff.get("reason"), "node_id": handoff.get("node_id"), "note": handoff.get("note"),
@@ -212,12 +211,12 @@ def open_conversation(user: Any, conversation_id: Any, *, workspace_id: int | No
         "contact": {"id": contact.pk, "external_id": contact.external_id, "name": contact.name,
                     "phone": contact.phone, "email": contact.email, "tags": contact.tags,
                     "attributes": contact.attributes},
-        "assignee": ({"id": conversation.assignee_id, "name": events.operator_display_name(conversation.assignee)}
+        "assignee": ({"id": conversation.assignee_id, "name": realtime.operator_display_name(conversation.assignee)}
                      if conversation.assignee_id else None),
         "history": [
             {"kind": a.kind, "at": a.created_at.isoformat(), "note": a.note,
-             "operator": events.operator_display_name(a.operator) if a.operator_id else None,
-             "actor": events.operator_display_name(a.actor) if a.actor_id else None}
+             "operator": realtime.operator_display_name(a.operator) if a.operator_id else None,
+             "actor": realtime.operator_display_name(a.actor) if a.actor_id else None}
             for a in conversation.assignments.select_related("operator", "actor").order_by("created_at", "pk")
         ],
     }
@@ -250,8 +249,6 @@ def create_department(workspace: Workspace, *, name: str, slug: str, business_ho
                       out_of_hours_message: str = "", assignment: str = Department.Assignment.OFF,
                       operators: Any = ()) -> Department:
     """A department (the REST API validates its input with the same rules)."""
-    from channels_app import business_hours
-
     problems = business_hours.validate(business_hours_spec or {})
     if problems:
         raise ActionError("invalid_business_hours", problems[0]["message"])
@@ -268,3 +265,45 @@ def create_department(workspace: Workspace, *, name: str, slug: str, business_ho
 
 def create_canned_reply(workspace: Workspace, *, title: str, shortcut: str, text: str) -> CannedReply:
     return CannedReply.objects.create(workspace=workspace, title=title, shortcut=shortcut, text=text)
+
+
+# --- Operators: send an approved template (the inbox's answer to `window_closed`) ---------------------
+
+
+def send_template(
+    user: Any,
+    conversation_id: Any,
+    name: Any,
+    language: Any,
+    params: Any,
+    client_id: Any = None,
+    *,
+    workspace_id: int | None = None,
+) -> Any:
+    """An operator sends an approved WhatsApp template (allowed outside the 24-hour window).
+
+    Same rules as a reply: only the assignee of a live chat. `params` fill {{1}}, {{2}}, … in order.
+    """
+    if not isinstance(params, list) or not all(isinstance(p, str | int | float) for p in params):
+        raise ActionError("invalid", "params is a list of texts for {{1}}, {{2}}, …")
+    params = [str(p).strip() for p in params]
+    client = clean_client_id(str(client_id) if isinstance(client_id, int) else client_id)
+    get_conversation(user, conversation_id, workspace_id=workspace_id)
+    with transaction.atomic():
+        conversation, existing = lock_reply_target(user, conversation_id, client, workspace_id=workspace_id)
+        if existing is not None:
+            return existing
+        channel = conversation.channel
+        if channel.kind != "whatsapp":
+            raise ActionError("invalid", "Templates are sent on WhatsApp channels only.")
+        template = templates.find_approved(channel, str(name or ""), str(language or ""))
+        if template is None:
+            raise ActionError("template_not_approved", "No approved template with this name and language.")
+        expected = templates.placeholders(template.body)
+        if len(params) != len(expected) or any(not p or len(p) > 1024 for p in params):
+            raise ActionError("template_params", f"This template needs {len(expected)} non-empty values.")
+        payload: dict[str, Any] = {"template": templates.template_payload(template.name, template.language, params)}
+        if client:
+            payload["client_id"] = client
+        return append_message(conversation, sender="operator", direction="out", user=user,
+                              text=templates.render_body(template.body, params), payload=payload)

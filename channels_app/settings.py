@@ -166,7 +166,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # channels_redis's PubSub layer, with outages noticed and the affected sockets resynced (layer.py).
-            "BACKEND": "channels_app.layer.RedisPubSubLayer",
+            "BACKEND": "runtime.realtime.layer.RedisPubSubLayer",
             "CONFIG": {
                 # redis-py's default pool (100) raises under load; size it explicitly. Bounded connects and
                 # reads: an unreachable Redis fails a publish in seconds instead of holding the shard's lock.

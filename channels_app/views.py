@@ -16,10 +16,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from builder.models import Department
 from builder.views import bootstrap_data, current_membership, render_shell
-from channels_app.errors import ActionError
-from channels_app.models import CannedReply, Department
+from channels_app.models import CannedReply
 from channels_app.queue import INBOX_ROLES, get_conversation
+from runtime.errors import ActionError
 from runtime.models import Channel
 
 DEMO_WIDGET_KEY = "demo-widget"

@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from builder.findings import Finding
 from builder.models import Scenario, Workspace
-from channels_app.events import serialize_message
+from builder.validation import validate
 from runtime.connectors.base import InboundMessage
 from runtime.engine.loader import ScenarioError, compile_scenario
 from runtime.models import Channel, Contact, Conversation, Message
 from runtime.pipeline.scenarios import document_hash
+from runtime.realtime.publish import serialize_message
 from runtime.services import receive
 
 
@@ -63,8 +64,6 @@ def _check_draft(scenario: Scenario) -> None:
     try:
         compile_scenario(scenario.draft)
     except ScenarioError as exc:
-        from builder.validation import validate
-
         findings: list[Finding] = [f for f in validate(scenario.draft, scenario.workspace) if f.severity == "error"]
         errors = [{"path": f.path, "node_id": f.node_id, "code": f.code, "message": f.message} for f in findings]
         if not any(e["code"] == exc.code for e in errors):

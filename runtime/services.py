@@ -18,16 +18,19 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from runtime import live_desk
+from runtime.connectors import registry
 from runtime.connectors.base import DeliveryError, InboundMessage
 from runtime.engine.effects import OPERATOR_BUTTON_ID
 from runtime.engine.events import ButtonPress, Event, HttpResult, Released, Start, Text, TimerFired
 from runtime.engine.loader import ScenarioError
 from runtime.engine.texts import text as default_text
 from runtime.models import Channel, Contact, Conversation, Message
-from runtime.pipeline import limits, scenarios
+from runtime.pipeline import jobs, limits, scenarios
 from runtime.pipeline.jobs import defer
 from runtime.pipeline.sql import CompiledQuery
 from runtime.pipeline.turn import Turn, is_operator_keyword
+from runtime.realtime import publish as realtime
 
 log = logging.getLogger(__name__)
 
@@ -188,10 +191,8 @@ def _language(conversation: Conversation, loaded: Any) -> str:
 
 def _already_queued(turn: Turn) -> None:
     """"Call operator" pressed again while waiting: answer with the place in the queue, not a second handoff."""
-    from channels_app.queue import queue_position
-
     conversation = turn.conv
-    position = queue_position(conversation)
+    position = live_desk.desk().queue_position(conversation)
     language = _language(conversation, _loaded_or_none(conversation))
     turn.add(direction=Message.Direction.OUT, sender=Message.Sender.SYSTEM,
              text=default_text(language, "already_queued").format(position=position),
@@ -242,10 +243,8 @@ def _open_conversation(channel: Channel, contact: Contact, inbound: InboundMessa
     if (workspace.settings or {}).get("reopen", "bot") == "queue" and channel.kind != Channel.Kind.PREVIEW:
         last = _locked(Conversation.objects.filter(contact=contact, mode=Mode.CLOSED).order_by("-started_at")).first()
         if last is not None:
-            from channels_app.queue import enqueue
-
             department = last.department.slug if last.department_id else None
-            enqueue(last, department=department, reason="reopened", node_id=None)
+            live_desk.desk().enqueue(last, department=department, reason="reopened", node_id=None)
             return last
     return _new_conversation(channel, contact, inbound)
 
@@ -410,9 +409,6 @@ def deliver(message_id: int, attempt: int = 1) -> str:
     answer, so the outcome is unknown (Telegram and WhatsApp offer no idempotency key to ask again safely):
     DELIVERY_RESEND_UNKNOWN decides — by default the message becomes `unknown` for operators, never sent twice.
     """
-    from runtime import tasks
-    from runtime.connectors import registry
-
     message = Message.objects.select_related("channel").filter(pk=message_id).first()
     if message is None:
         return "skipped"
@@ -437,12 +433,12 @@ def deliver(message_id: int, attempt: int = 1) -> str:
         return _delivery_failed(message, str(exc))
     except DeliveryError as exc:
         if exc.retry and attempt < MAX_DELIVERY_ATTEMPTS:
-            return _retry(tasks.deliver_message, message, attempt, str(exc))
+            return _retry(jobs.DELIVER_MESSAGE, message, attempt, str(exc))
         return _delivery_failed(message, str(exc))
     except Exception as exc:  # a connector bug or a network error it did not classify: transient
         log.exception("delivery of message %s failed", message_id)
         if attempt < MAX_DELIVERY_ATTEMPTS:
-            return _retry(tasks.deliver_message, message, attempt, repr(exc))
+            return _retry(jobs.DELIVER_MESSAGE, message, attempt, repr(exc))
         return _delivery_failed(message, repr(exc))
     update: dict[str, Any] = {"delivery": Message.Delivery.SENT, "delivery_error": ""}
     if provider_id:
@@ -471,13 +467,12 @@ def _delivery_unknown(message: Message) -> str:
 
 def _publish_update(message: Message) -> None:
     # Operators see the new delivery state live: the inbox updates the message in place (same id and seq).
-    from channels_app import events as rt_events
 
     message.refresh_from_db()
-    rt_events.message_created(message)
+    realtime.message_created(message)
 
 
-def _retry(task: Any, message: Message, attempt: int, error: str) -> str:
+def _retry(task: str, message: Message, attempt: int, error: str) -> str:
     delay = min(5 * 2 ** (attempt - 1), 600)  # 5 s, 10 s, 20 s, … capped at 10 minutes
     with transaction.atomic():
         # Not sent (the provider answered with an error): back to pending, so the retry may send it.

@@ -15,6 +15,8 @@ from typing import Any
 from django_tasks import task
 
 from runtime import http_fetch, services
+from runtime.pipeline import jobs
+from runtime.preview import purge_expired
 
 LIVE, IO, BULK = "live", "io", "bulk"
 
@@ -25,12 +27,14 @@ def idempotency_key(conversation_id: str, token: str | None, request_id: str) ->
     return f"{conversation_id}.{token or request_id}"
 
 
+@jobs.register
 @task(queue_name=LIVE)
 def fire_timer(conversation_id: str, timer_id: str, token: str | None = None) -> bool:
     """A wait node or an ask timeout came due; a timer the conversation no longer waits for is a no-op."""
     return services.fire_timer(conversation_id, timer_id, token)
 
 
+@jobs.register
 @task(queue_name=IO)
 def perform_http_request(conversation_id: str, request_id: str, token: str | None, spec: dict[str, Any]) -> str:
     """Run an http_request node off the request path, then feed the result back through the locked step."""
@@ -48,15 +52,15 @@ def perform_http_request(conversation_id: str, request_id: str, token: str | Non
     return result.error or "ok"
 
 
+@jobs.register
 @task(queue_name=LIVE)
 def deliver_message(message_id: int, attempt: int = 1) -> str:
     """Send an outbound message through its channel's connector (Telegram, WhatsApp, …), with retries."""
     return services.deliver(message_id, attempt)
 
 
+@jobs.register
 @task(queue_name=BULK)
 def purge_previews() -> int:
     """Delete expired draft-preview conversations (also run by `manage.py purge_previews`)."""
-    from runtime.preview import purge_expired
-
     return purge_expired()

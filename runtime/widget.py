@@ -19,9 +19,12 @@ from django.core import signing
 from django.http.request import validate_host
 
 from builder import throttle
-from channels_app.errors import ActionError
+from runtime import live_desk
 from runtime.connectors.base import InboundMessage
+from runtime.errors import ActionError
 from runtime.models import Channel, Conversation, Message
+from runtime.realtime.publish import operator_display_name, serialize_message
+from runtime.services import receive
 
 TOKEN_SALT = "botflow.widget.session"
 # A resume token is valid this long after it was issued (a returning visitor after that starts afresh).
@@ -116,8 +119,6 @@ def read_token(channel: Channel, token: str) -> tuple[str, str]:
 
 
 def _receive(inbound: InboundMessage, new_contact: bool = False) -> Any:
-    from runtime.services import receive
-
     return receive(inbound, new_contact=new_contact)
 
 
@@ -200,9 +201,7 @@ def opening_frames(channel: Channel, visitor_id: str, conversation_id: Any, last
     frames = [session_info(channel, visitor_id, conversation_id, conversation),
               *messages_after(conversation_id, last_seq)]
     if conversation.mode == Conversation.Mode.QUEUED:
-        from channels_app.queue import queue_frame
-
-        frames.append({"type": "queue", **queue_frame(conversation)})
+        frames.append({"type": "queue", **live_desk.desk().queue_frame(conversation)})
     return frames
 
 
@@ -211,7 +210,6 @@ def session_info(channel: Channel, visitor_id: str, conversation_id: Any,
     """The `session` frame: a fresh token (sliding expiry) and the conversation's current state."""
     if conversation is None:
         conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
-    from channels_app.events import operator_display_name
 
     config = channel.config or {}
     return {
@@ -250,8 +248,6 @@ def widget_message(message: dict[str, Any]) -> dict[str, Any] | None:
 
 def messages_after(conversation_id: Any, last_seq: int) -> list[dict[str, Any]]:
     """Replay: every customer-visible message after `last_seq`, from the database."""
-    from channels_app.events import serialize_message
-
     out = []
     rows = (Message.objects.filter(conversation_id=conversation_id, seq__gt=last_seq)
             .exclude(direction=Message.Direction.INTERNAL).select_related("sender_user").order_by("seq"))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from runtime.connectors import registry
+from runtime.connectors.telegram import TelegramConnector
+from runtime.connectors.whatsapp import WhatsAppConnector
 
 
 def register_builtin() -> None:
-    from runtime.connectors.telegram import TelegramConnector
-    from runtime.connectors.whatsapp import WhatsAppConnector
-
     registry.register("telegram", TelegramConnector())
     registry.register("whatsapp", WhatsAppConnector())

@@ -13,6 +13,8 @@ from django.db import transaction
 
 from runtime.connectors.base import InboundMessage
 from runtime.connectors.retry import Outcome, RetryPolicy, call_with_retries
+from runtime.models import DeliveryEvent, Message
+from runtime.realtime.publish import conversation_group, publish_on_commit, serialize_message
 
 log = logging.getLogger("runtime.connectors")
 
@@ -142,8 +144,6 @@ def json_answer(outcome: Outcome, action: str) -> Any:
 
 
 def record_attempts(message: Any, outcome: Outcome, provider_ids: list[str] | None = None) -> None:
-    from runtime.messaging_models import DeliveryEvent
-
     DeliveryEvent.objects.bulk_create(
         [
             DeliveryEvent(
@@ -176,8 +176,6 @@ def mark_message(message: Any, *, delivery: str, error: str = "", external_id: s
 def _publish_delivery(message: Any) -> None:
     """Re-publish the message (same id and seq, new `delivery`) so open inboxes update it in place: the
     `message` frame is the one they already handle."""
-    from channels_app.events import conversation_group, publish_on_commit, serialize_message
-
     try:
         event = {"type": "conv.message", "message": serialize_message(message)}
         publish_on_commit(conversation_group(message.conversation_id), event)
@@ -191,9 +189,6 @@ STATUS_ORDER = {"pending": 0, "sent": 1, "delivered": 2, "read": 3}
 def apply_status(channel: Any, update: StatusUpdate) -> bool:
     """Move a message forward (sent → delivered → read) or to failed. Webhooks arrive out of order and
     repeatedly; a status never moves backwards. Returns True when the message changed."""
-    from runtime.messaging_models import DeliveryEvent
-    from runtime.models import Message
-
     with transaction.atomic():
         message = (
             Message.objects.select_for_update()

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from builder.findings import Finding
+from runtime.models import MessageTemplate
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +60,11 @@ def serialize_template(template: Any) -> dict[str, Any]:
 
 
 def approved_templates(channel: Any) -> list[dict[str, Any]]:
-    from runtime.messaging_models import MessageTemplate
-
     rows = MessageTemplate.objects.filter(channel=channel, status=MessageTemplate.Status.APPROVED)
     return [serialize_template(t) for t in rows.order_by("name", "language")]
 
 
 def find_approved(channel: Any, name: str, language: str) -> Any | None:
-    from runtime.messaging_models import MessageTemplate
-
     return MessageTemplate.objects.filter(
         channel=channel, name=name, language=language, status=MessageTemplate.Status.APPROVED
     ).first()
@@ -89,8 +86,6 @@ def params_from_mapping(body: str, variables: dict[str, str]) -> list[str]:
 def check_template_nodes(workspace: Any, document: dict[str, Any]) -> list[Finding]:
     """Findings for `template` nodes: the template must be approved on one of the workspace's WhatsApp
     channels, and every placeholder of its body must be mapped to a value."""
-    from runtime.messaging_models import MessageTemplate
-
     findings: list[Finding] = []
     nodes = document.get("nodes") if isinstance(document, dict) else None
     if not isinstance(nodes, list):
@@ -158,8 +153,6 @@ def _component(components: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 
 def upsert_from_provider(channel: Any, item: dict[str, Any]) -> bool:
     """Store one template from the provider's list; returns True when it was created."""
-    from runtime.messaging_models import MessageTemplate
-
     components = item.get("components") if isinstance(item.get("components"), list) else []
     body = str(_component(components, "BODY").get("text", ""))
     buttons = _component(components, "BUTTONS").get("buttons") or []
@@ -184,27 +177,9 @@ def upsert_from_provider(channel: Any, item: dict[str, Any]) -> bool:
     return created
 
 
-def sync_templates(channel: Any) -> SyncResult:
-    """Pull the channel's templates from the WhatsApp Business Management API (all pages)."""
-    from runtime.connectors.whatsapp import WhatsAppConnector
-
-    connector = WhatsAppConnector()
-    created = updated = 0
-    for item in connector.list_templates(channel):
-        if not isinstance(item, dict) or not item.get("name"):
-            continue
-        if upsert_from_provider(channel, item):
-            created += 1
-        else:
-            updated += 1
-    return SyncResult(created=created, updated=updated, total=created + updated)
-
-
 def apply_status_update(channel: Any, value: dict[str, Any]) -> int:
     """A `message_template_status_update` webhook: {event, message_template_id, message_template_name,
     message_template_language, reason}. Returns the number of templates changed."""
-    from runtime.messaging_models import MessageTemplate
-
     status = PROVIDER_STATUS.get(str(value.get("event", "")).upper())
     if status is None:
         return 0
@@ -224,55 +199,6 @@ def apply_status_update(channel: Any, value: dict[str, Any]) -> int:
     )
 
 
-# --- Operators: send an approved template (the inbox's answer to `window_closed`) ---------------------
-
-
-def send_template(
-    user: Any,
-    conversation_id: Any,
-    name: Any,
-    language: Any,
-    params: Any,
-    client_id: Any = None,
-    *,
-    workspace_id: int | None = None,
-) -> Any:
-    """An operator sends an approved WhatsApp template (allowed outside the 24-hour window).
-
-    Same rules as a reply: only the assignee of a live chat. `params` fill {{1}}, {{2}}, … in order.
-    """
-    from django.db import transaction
-
-    from channels_app.errors import ActionError
-    from channels_app.queue import get_conversation
-    from channels_app.services import clean_client_id, lock_reply_target
-    from runtime.services import append_message
-
-    if not isinstance(params, list) or not all(isinstance(p, str | int | float) for p in params):
-        raise ActionError("invalid", "params is a list of texts for {{1}}, {{2}}, …")
-    params = [str(p).strip() for p in params]
-    client = clean_client_id(str(client_id) if isinstance(client_id, int) else client_id)
-    get_conversation(user, conversation_id, workspace_id=workspace_id)
-    with transaction.atomic():
-        conversation, existing = lock_reply_target(user, conversation_id, client, workspace_id=workspace_id)
-        if existing is not None:
-            return existing
-        channel = conversation.channel
-        if channel.kind != "whatsapp":
-            raise ActionError("invalid", "Templates are sent on WhatsApp channels only.")
-        template = find_approved(channel, str(name or ""), str(language or ""))
-        if template is None:
-            raise ActionError("template_not_approved", "No approved template with this name and language.")
-        expected = placeholders(template.body)
-        if len(params) != len(expected) or any(not p or len(p) > 1024 for p in params):
-            raise ActionError("template_params", f"This template needs {len(expected)} non-empty values.")
-        payload: dict[str, Any] = {"template": template_payload(template.name, template.language, params)}
-        if client:
-            payload["client_id"] = client
-        return append_message(conversation, sender="operator", direction="out", user=user,
-                              text=render_body(template.body, params), payload=payload)
-
-
 # --- Scenario `template` nodes: what the pipeline stores and sends -----------------------------------
 
 
@@ -289,8 +215,6 @@ def resolve_template_send(channel: Any, name: str, language: str, variables: dic
     WhatsApp sends the approved template of this channel (allowed outside the 24-hour window); other
     channels have no templates, so they get the body as plain text: one scenario runs on every channel.
     """
-    from runtime.messaging_models import MessageTemplate
-
     if channel.kind == "whatsapp":
         template = find_approved(channel, name, language)
     else:

@@ -21,6 +21,7 @@ from runtime.connectors.telegram import TelegramConnector
 from runtime.connectors.templates import apply_status_update
 from runtime.connectors.whatsapp import WhatsAppConnector
 from runtime.models import Channel
+from runtime.services import receive
 
 log = logging.getLogger("runtime.connectors.webhooks")
 
@@ -47,8 +48,6 @@ def process(channel: Channel, parsed: ParsedWebhook, stored: list[str] | None = 
 
     `stored`, when given, collects the external ids of messages this call stored (a redelivered copy is not).
     """
-    from runtime.services import receive
-
     counts = {"messages": 0, "statuses": 0, "templates": 0}
     for inbound in parsed.messages:
         result = receive(inbound)

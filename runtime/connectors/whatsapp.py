@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from runtime.connectors import templates
 from runtime.connectors.base import DeliveryError, InboundMessage
 from runtime.connectors.common import (
     MalformedPayload,
@@ -37,6 +38,7 @@ from runtime.connectors.common import (
 )
 from runtime.connectors.retry import is_retryable
 from runtime.connectors.secrets import SecretsUnreadable, get_secrets
+from runtime.connectors.window import check_outbound, not_sent_reason
 
 log = logging.getLogger("runtime.connectors.whatsapp")
 
@@ -275,8 +277,6 @@ class WhatsAppConnector:
     def send(self, channel: Any, message: Any) -> str | None:
         """Deliver one outbound Message (the registry's Connector protocol): returns the wamid status webhooks
         will refer to; raises DeliveryError (retry=True for 429/5xx/network after our own retries)."""
-        from runtime.connectors.window import check_outbound, not_sent_reason
-
         contact = message.conversation.contact
         is_template = isinstance((message.payload or {}).get("template"), dict)
         decision = check_outbound(channel, contact, timezone.now(), is_template=is_template)
@@ -350,3 +350,17 @@ class WhatsAppConnector:
             raise refusal(outcome, "whatsapp template submit")
         answer = json_answer(outcome, "whatsapp template submit")
         return answer if isinstance(answer, dict) else {}
+
+
+def sync_templates(channel: Any) -> templates.SyncResult:
+    """Pull the channel's templates from the WhatsApp Business Management API (all pages)."""
+    connector = WhatsAppConnector()
+    created = updated = 0
+    for item in connector.list_templates(channel):
+        if not isinstance(item, dict) or not item.get("name"):
+            continue
+        if templates.upsert_from_provider(channel, item):
+            created += 1
+        else:
+            updated += 1
+    return templates.SyncResult(created=created, updated=updated, total=created + updated)

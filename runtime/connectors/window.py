@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from runtime.connectors.templates import approved_templates
+from runtime.errors import ActionError
+
 WINDOW = timedelta(hours=24)
 # Channel kinds whose provider enforces the window.
 WINDOWED_KINDS = frozenset({"whatsapp"})
@@ -57,8 +60,6 @@ def check_outbound(channel: Any, contact: Any, now: datetime, *, is_template: bo
     closes_at = window_closes_at(contact)
     if is_template or window_open(contact, now):
         return WindowDecision(allowed=True, closes_at=closes_at)
-    from runtime.connectors.templates import approved_templates
-
     return WindowDecision(
         allowed=False, reason=REASON_WINDOW_CLOSED, closes_at=closes_at, templates=approved_templates(channel)
     )
@@ -69,18 +70,10 @@ def not_sent_reason(decision: WindowDecision) -> str:
     return f"{REASON_WINDOW_CLOSED}: {decision.message}"
 
 
-def _action_error_class() -> type[Exception]:
-    from channels_app.errors import ActionError
-
-    return ActionError
-
-
-def window_closed_error(decision: WindowDecision) -> Exception:
+def window_closed_error(decision: WindowDecision) -> ActionError:
     """The inbox's ActionError for an operator reply outside the window, carrying the approved templates
     (the consumer puts `extra` into the error frame, so the console can offer templates instead)."""
-    error = _action_error_class()(REASON_WINDOW_CLOSED, decision.message)
-    error.extra = {"templates": decision.templates}  # type: ignore[attr-defined]
-    return error
+    return ActionError(REASON_WINDOW_CLOSED, decision.message, {"templates": decision.templates})
 
 
 def ensure_operator_may_reply(conversation: Any, now: datetime) -> None:

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from runtime.models import WorkerHeartbeat
+
 log = logging.getLogger(__name__)
 
 RUNNING, READY, FAILED = "RUNNING", "READY", "FAILED"
@@ -50,8 +52,6 @@ def lease() -> dt.timedelta:
 
 def beat(worker_id: str, queues: Iterable[str] = (), now: dt.datetime | None = None) -> None:
     """Create or renew this worker's heartbeat row."""
-    from runtime.models import WorkerHeartbeat
-
     now = now or timezone.now()
     if not WorkerHeartbeat.objects.filter(worker_id=worker_id).update(seen_at=now):
         # First beat, or the row was swept while this process stalled longer than the lease: come back.
@@ -68,8 +68,6 @@ def requeue_expired(now: dt.datetime | None = None, *, orphans: bool = False) ->
     than the lease.
     """
     from django_tasks_db.models import DBTaskResult
-
-    from runtime.models import WorkerHeartbeat
 
     now = now or timezone.now()
     cutoff = now - lease()
@@ -141,8 +139,6 @@ class Heartbeat:
 
     def stop(self) -> None:
         """Clean exit: stop beating and remove the row (its tasks, if any, finished or were interrupted)."""
-        from runtime.models import WorkerHeartbeat
-
         self._stop.set()
         self._thread.join(timeout=self.interval + 5)
         try:

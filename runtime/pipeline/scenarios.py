@@ -13,8 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from builder import business_hours
 from builder.defaults import operator_keywords
-from builder.models import ScenarioVersion
+from builder.departments import resolve_department
+from builder.models import Scenario, ScenarioVersion
+from runtime.connectors.window import free_form_allowed
 from runtime.engine import ir
 from runtime.engine.events import StepContext
 from runtime.engine.interpreter import operator_keywords as operator_keywords_for
@@ -100,8 +103,6 @@ def outside_window(conversation: Any) -> bool:
     """True when the channel may not send free-form messages now (a timer or an operator's return after 24 h)."""
     # One rule for the engine, the pipeline and the connector (runtime/connectors/window.py): exactly 24 h
     # after the customer's last message the window is closed.
-    from runtime.connectors.window import free_form_allowed
-
     return not free_form_allowed(conversation.channel, conversation.contact, timezone.now())
 
 
@@ -120,9 +121,6 @@ def button_label(loaded: Loaded, node_id: str | None, button_id: str) -> str:
 
 def _business_hours(conversation: Any, loaded: Loaded) -> bool:
     """Is the scenario's handoff department open now (no department = open)."""
-    from channels_app import business_hours
-    from channels_app.queue import resolve_department
-
     department = resolve_department(conversation.workspace_id, loaded.scenario.settings.department)
     if department is None:
         return True
@@ -158,8 +156,6 @@ def adopt_channel_scenario(conversation: Any) -> bool:
     channel runs now, pinned to the published version; False when there is still none."""
     if conversation.version_id or conversation.is_preview or conversation.state:
         return False
-    from builder.models import Scenario
-
     scenario = (Scenario.objects.filter(pk=conversation.channel.scenario_id).exclude(published_version=None)
                 .first() if conversation.channel.scenario_id else None)
     if scenario is None:

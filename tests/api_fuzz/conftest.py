@@ -19,9 +19,9 @@ from django.test.client import ClientHandler
 from rest_framework.authtoken.models import Token
 
 from builder import services as builder_services
-from builder.models import Role, Scenario, Workspace
-from channels_app import services as channels_services
-from channels_app.models import CannedReply, Department
+from builder.models import Department, Role, Scenario, Workspace
+from channels_app import services as inbox_services
+from channels_app.models import CannedReply
 from runtime import preview, widget
 from runtime.channels_api import create_messenger_channel
 from runtime.connectors.base import InboundMessage
@@ -62,9 +62,9 @@ def build_world(slug: str) -> World:
     editor = User.objects.create_user(username=f"{slug}-editor", password=PASSWORD)
     workspace = builder_services.create_workspace(slug.title(), slug, owner=admin)
     builder_services.add_member(workspace, editor, Role.EDITOR)
-    department = channels_services.create_department(workspace, name="Sales", slug="sales")
-    channels_services.create_department(workspace, name="Support", slug="support")
-    canned = channels_services.create_canned_reply(workspace, title="Hi", shortcut="hi", text="Hello!")
+    department = inbox_services.create_department(workspace, name="Sales", slug="sales")
+    inbox_services.create_department(workspace, name="Support", slug="support")
+    canned = inbox_services.create_canned_reply(workspace, title="Hi", shortcut="hi", text="Hello!")
     builder_services.create_scenario(workspace, "FAQ", user=admin, slug="faq")
     scenario = builder_services.create_scenario(
         workspace, "Welcome", user=admin, slug="welcome", document=json.loads(json.dumps(full_document()))

@@ -25,8 +25,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from builder.models import Membership, Scenario, ScenarioVersion
-from channels_app.models import CannedReply, Department
+from builder.models import Department, Membership, Scenario, ScenarioVersion
+from channels_app.models import CannedReply
 from runtime.models import Channel, Conversation, Message
 from tests.api_fuzz.conftest import World, build_world
 from tests.builder.documents import full_document

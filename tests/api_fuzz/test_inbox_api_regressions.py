@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from channels_app.models import Department
+from builder.models import Department
 from tests.api_fuzz.conftest import build_world
 
 

@@ -19,8 +19,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 
 from builder import services as builder  # noqa: E402
-from builder.models import Role, Workspace  # noqa: E402
-from channels_app.models import Department, OperatorStatus  # noqa: E402
+from builder.models import Department, Role, Workspace  # noqa: E402
+from channels_app.models import OperatorStatus  # noqa: E402
 from channels_app.services import create_department  # noqa: E402
 from runtime.models import Channel  # noqa: E402
 

@@ -7,8 +7,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from builder import services
-from builder.models import Role
-from channels_app.models import Department
+from builder.models import Department, Role
 from tests.builder.documents import full_document
 
 PASSWORD = "Corr3ct-horse-battery"

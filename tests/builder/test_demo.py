@@ -10,8 +10,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 
-from builder.models import Membership, Scenario, ScenarioVersion, Workspace
-from channels_app.models import Department
+from builder.models import Department, Membership, Scenario, ScenarioVersion, Workspace
 from runtime.models import Channel
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,8 @@ from django.contrib.auth import get_user_model
 from builder import services, transfer
 from builder.findings import errors_only
 from builder.graph import check_graph
-from builder.models import Scenario
+from builder.models import Department, Scenario
 from builder.schema import validate_document
-from channels_app.models import Department
 
 FIXTURES = sorted(Path(settings.BASE_DIR, "fixtures").glob("*.json"))
 LIMITS = {"max_bytes": settings.IMPORT_MAX_BYTES, "max_nodes": settings.IMPORT_MAX_NODES}

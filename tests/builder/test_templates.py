@@ -7,9 +7,8 @@ import json
 import pytest
 
 from builder import scenario_templates
-from builder.models import Scenario
+from builder.models import Department, Scenario
 from builder.validation import validate
-from channels_app.models import Department
 from tests.builder.conftest import url
 
 TEMPLATES = "/api/w/acme/templates/"

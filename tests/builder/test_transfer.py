@@ -9,9 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from builder import services, transfer
-from builder.models import Scenario, ScenarioVersion
+from builder.models import Department, Scenario, ScenarioVersion
 from builder.transfer import TransferError
-from channels_app.models import Department
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from builder import services
-from builder.models import Role, Scenario
-from channels_app.models import Department
+from builder.models import Department, Role, Scenario
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from builder import services
-from builder.models import Scenario
-from channels_app.models import Department
+from builder.models import Department, Scenario
 
 pytestmark = pytest.mark.django_db
 

@@ -19,10 +19,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from builder import services as builder_services
-from builder.models import Role, Workspace
+from builder.models import Department, Role, Workspace
 from channels_app import services
 from channels_app.asgi import application
-from channels_app.models import Department
 from runtime import widget
 from runtime.models import Channel
 

@@ -14,9 +14,9 @@ from django.db import connection
 from builder.models import Role
 from builder.services import add_member
 from channels_app import queue
-from channels_app.errors import ActionError
 from channels_app.models import AssignmentEvent
 from runtime.connectors.base import InboundMessage
+from runtime.errors import ActionError
 from runtime.models import Conversation, Message
 from runtime.services import receive
 from tests.channels_app.conftest import make_user, make_world
@@ -84,8 +84,8 @@ def test_sixteen_concurrent_claimers_each_chat_claimed_exactly_once():
 
 
 def test_concurrent_auto_assign_workers_respect_capacity():
+    from builder.models import Department
     from channels_app import presence
-    from channels_app.models import Department
 
     world = make_world()
     operators = [world.operator, world.operator2]

@@ -8,10 +8,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from builder import services as builder_services
-from channels_app import events, queue
+from channels_app import queue
 from runtime import widget
 from runtime.connectors.base import InboundMessage
 from runtime.models import Conversation
+from runtime.realtime import publish as realtime
 from runtime.services import receive
 from tests.channels_app.conftest import ORIGIN, make_world, node
 
@@ -55,7 +56,7 @@ def client_for(user):
 
 def test_collected_email_names_the_contact_and_history_finds_the_resolved_chat(world):
     conversation = say(world, "v_visitor123456", "hi", 1)
-    summary = events.conversation_summary(conversation)
+    summary = realtime.conversation_summary(conversation)
     assert summary["contact"]["name"] == ""  # no name yet, and never the visitor id
     say(world, "v_visitor123456", "ann.lee@example.com", 2)
     conversation = say(world, "v_visitor123456", "operator", 3)
@@ -76,14 +77,14 @@ def test_collected_email_names_the_contact_and_history_finds_the_resolved_chat(w
 def test_resolve_and_return_to_bot_events_carry_the_new_state(world):
     conversation = say(world, "v_other", "operator", 1)
     queue.claim(world.operator, conversation.pk)
-    _, published = events.capturing(queue.return_to_bot)(world.operator, conversation.pk, "thanks")
+    _, published = realtime.capturing(queue.return_to_bot)(world.operator, conversation.pk, "thanks")
     frames = [e["frame"] for _, e in published if e.get("type") == "inbox.event"]
     returned = next(f for f in frames if f["type"] == "returned_to_bot")
     assert returned["conversation"]["mode"] == "bot" and returned["conversation"]["id"] == str(conversation.pk)
 
     say(world, "v_other", "operator", 2)
     queue.claim(world.operator, conversation.pk)
-    _, published = events.capturing(queue.resolve)(world.operator, conversation.pk)
+    _, published = realtime.capturing(queue.resolve)(world.operator, conversation.pk)
     frames = [e["frame"] for _, e in published if e.get("type") == "inbox.event"]
     resolved = next(f for f in frames if f["type"] == "resolved")
     assert resolved["conversation"]["mode"] == "closed"

@@ -32,8 +32,8 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from channels_app.layer import CLOSE_LAYER_UNAVAILABLE
 from runtime.models import Conversation, Message
+from runtime.realtime.layer import CLOSE_LAYER_UNAVAILABLE
 from tests.channels_app.conftest import ORIGIN, make_world, session_cookie
 from tests.channels_app.test_two_processes import LISTENING, _database_env
 

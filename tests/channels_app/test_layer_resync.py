@@ -1,4 +1,4 @@
-"""Channel-layer repair inside one process (channels_app/layer.py): which sockets are told to reconnect (4503).
+"""Channel-layer repair inside one process (runtime/realtime/layer.py): which sockets are told to reconnect (4503).
 
 The Redis outage itself, end to end, is in test_layer_outage.py; here the layer's reports are made directly, as the
 layer makes them, to pin down who is resynced.
@@ -11,9 +11,9 @@ import logging
 import pytest
 from channels.db import database_sync_to_async
 
-from channels_app import events
-from channels_app import layer as channel_layer
-from channels_app.layer import CLOSE_LAYER_UNAVAILABLE, LayerHealth
+from runtime.realtime import layer as realtime_layer
+from runtime.realtime import publish as realtime
+from runtime.realtime.layer import CLOSE_LAYER_UNAVAILABLE, LayerHealth
 from tests.channels_app.conftest import inbox_communicator, receive_until, session_cookie, widget_communicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def health(monkeypatch):
     fresh = LayerHealth()
-    monkeypatch.setattr(channel_layer, "health", fresh)
+    monkeypatch.setattr(realtime_layer, "health", fresh)
     return fresh
 
 
@@ -45,8 +45,8 @@ async def _closed_with(communicator) -> int | None:
 async def test_a_failed_publish_closes_the_groups_sockets_once_the_layer_answers(world, health, caplog):
     affected, session = await _widget(world)
     bystander, _ = await _widget(world)
-    group = events.conversation_group(session["conversation_id"])
-    with caplog.at_level(logging.INFO, logger="channels_app.layer"):
+    group = realtime.conversation_group(session["conversation_id"])
+    with caplog.at_level(logging.INFO, logger="runtime.realtime.layer"):
         for _ in range(5):
             health.failed(f"send to {group}", ConnectionError("Redis went away"), group=group)
         assert await health.recover()

@@ -8,10 +8,11 @@ import pytest
 import time_machine
 from channels.db import database_sync_to_async
 
+from builder.models import Department
 from channels_app import presence, queue
-from channels_app.errors import ActionError
-from channels_app.models import AssignmentEvent, Department, OperatorStatus
+from channels_app.models import AssignmentEvent, OperatorStatus
 from runtime.connectors.base import InboundMessage
+from runtime.errors import ActionError
 from runtime.models import Conversation, Message
 from runtime.services import receive
 from tests.channels_app.conftest import (

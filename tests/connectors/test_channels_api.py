@@ -5,8 +5,7 @@ from __future__ import annotations
 from rest_framework.test import APIClient
 
 from runtime.connectors.secrets import get_secrets
-from runtime.messaging_models import MessageTemplate
-from runtime.models import Channel
+from runtime.models import Channel, MessageTemplate
 
 from .conftest import ACCESS_TOKEN, APP_SECRET, BOT_TOKEN, WABA_ID, make_world, payload, post_telegram
 

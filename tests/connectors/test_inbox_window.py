@@ -13,8 +13,7 @@ from django.test import Client
 
 from channels_app import queue
 from channels_app.asgi import application
-from runtime.messaging_models import MessageTemplate
-from runtime.models import Conversation, Message
+from runtime.models import Conversation, Message, MessageTemplate
 
 from .conftest import make_world, payload, post_whatsapp, run_deliveries, wa_message
 

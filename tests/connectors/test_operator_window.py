@@ -11,11 +11,10 @@ import time_machine
 from django.test import Client
 
 from channels_app import queue
-from channels_app.errors import ActionError
-from runtime.connectors.templates import send_template
+from channels_app.services import send_template
 from runtime.connectors.window import ensure_operator_may_reply
-from runtime.messaging_models import MessageTemplate
-from runtime.models import Conversation
+from runtime.errors import ActionError
+from runtime.models import Conversation, MessageTemplate
 
 from .conftest import payload, post_whatsapp, run_deliveries, wa_message
 

@@ -9,8 +9,7 @@ from django.test import Client
 
 from runtime import services as pipeline
 from runtime.connectors.secrets import get_secrets
-from runtime.messaging_models import DeliveryEvent
-from runtime.models import Contact, Conversation, Message
+from runtime.models import Contact, Conversation, DeliveryEvent, Message
 
 from .conftest import BOT_TOKEN, payload, post_telegram, run_deliveries
 
@@ -207,7 +206,7 @@ def event_after(conversation_id, action):
     from asgiref.sync import async_to_sync, sync_to_async
     from channels.layers import get_channel_layer
 
-    from channels_app.events import conversation_group
+    from runtime.realtime.publish import conversation_group
 
     async def run():
         layer = get_channel_layer()

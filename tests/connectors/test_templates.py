@@ -8,7 +8,7 @@ from runtime.connectors.templates import (
     placeholders,
     render_body,
 )
-from runtime.messaging_models import MessageTemplate
+from runtime.models import MessageTemplate
 
 
 def test_placeholders_in_numeric_order():

@@ -8,8 +8,7 @@ import json
 from django.test import Client
 
 from runtime.connectors.whatsapp import WhatsAppConnector
-from runtime.messaging_models import DeliveryEvent, MessageTemplate
-from runtime.models import Contact, Conversation, Message
+from runtime.models import Contact, Conversation, DeliveryEvent, Message, MessageTemplate
 
 from .conftest import (
     ACCESS_TOKEN,

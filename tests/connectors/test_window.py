@@ -9,8 +9,7 @@ from django.test import Client
 
 from runtime import services as pipeline
 from runtime.connectors.window import WINDOW, check_outbound, window_open
-from runtime.messaging_models import MessageTemplate
-from runtime.models import Contact, Message
+from runtime.models import Contact, Message, MessageTemplate
 
 from .conftest import post_whatsapp, run_deliveries, wa_message
 

@@ -13,10 +13,9 @@ from django.test import Client
 from builder import services as builder_services
 from channels_app import queue
 from channels_app import services as inbox
-from channels_app.errors import ActionError
 from runtime import services as pipeline
-from runtime.messaging_models import MessageTemplate
-from runtime.models import Conversation, Message
+from runtime.errors import ActionError
+from runtime.models import Conversation, Message, MessageTemplate
 
 from .conftest import (
     MENU_BOT,

@@ -72,10 +72,10 @@ for name, password in (("operator", os.environ["E2E_OPERATOR_PASSWORD"]), ("admi
 # load_demo itself lets SITE_URL (this server's random port) embed the demo widget.
 channel = Channel.objects.get(key="demo-widget")
 
-from channels_app import services as rt_services
+from channels_app import services as inbox_services
 from channels_app.models import CannedReply
 if not CannedReply.objects.filter(workspace=channel.workspace, shortcut="order").exists():
-    rt_services.create_canned_reply(channel.workspace, title="Order status", shortcut="order",
+    inbox_services.create_canned_reply(channel.workspace, title="Order status", shortcut="order",
                                     text="Thanks {{contact_name|for waiting}}! Let me check your order right away.")
 
 # The widget's scenario and the one its "demo" button jumps to, so whichever one the conversation runs

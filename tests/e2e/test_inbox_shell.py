@@ -87,9 +87,9 @@ def test_inbox_is_refused_to_a_user_without_a_workspace(client):
 def test_inbox_shell_gives_the_operator_their_workspace_socket_and_departments(client):
     acme = make_workspace("acme")
     builder_services.create_workspace("Other", "other")
-    from channels_app import services as rt_services
+    from channels_app import services as inbox_services
 
-    rt_services.create_department(acme["workspace"], name="Support", slug="support")
+    inbox_services.create_department(acme["workspace"], name="Support", slug="support")
     client.login(username="acme-operator", password=PASSWORD)
     response = client.get("/inbox/")
     assert response.status_code == 200

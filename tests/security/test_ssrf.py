@@ -20,8 +20,7 @@ from runtime import http_fetch
 from runtime.address_policy import is_public_address
 from runtime.connectors.double import ProviderDouble
 from runtime.connectors.secrets import get_secrets
-from runtime.messaging_models import MessageTemplate
-from runtime.models import Channel
+from runtime.models import Channel, MessageTemplate
 from tests.connectors import conftest as messenger
 from tests.connectors.conftest import ACCESS_TOKEN, WABA_ID
 

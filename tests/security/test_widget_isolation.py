@@ -129,7 +129,7 @@ def web_world(db, settings):
 
 @pytest.mark.django_db
 def test_opening_frames_refuse_a_conversation_of_another_visitor(web_world):
-    from channels_app.errors import ActionError
+    from runtime.errors import ActionError
 
     mine = widget.start_conversation(web_world)
     theirs = widget.start_conversation(web_world)

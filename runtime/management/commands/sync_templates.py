@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from runtime.connectors.common import ProviderError
-from runtime.connectors.templates import sync_templates
+from runtime.connectors.whatsapp import sync_templates
 from runtime.models import Channel
 
 

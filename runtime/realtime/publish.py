@@ -17,7 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from channels_app import layer as channel_layer
+from runtime.realtime import layer as realtime_layer
 
 log = logging.getLogger(__name__)
 # Per worker thread: while a consumer's service call runs, committed events are collected here instead of
@@ -75,14 +75,14 @@ def send_now(group: str, event: dict[str, Any]) -> None:
 def _send_sync(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(channel_layer.group_send)(layer, group, event)
+        async_to_sync(realtime_layer.group_send)(layer, group, event)
 
 
 def publish_on_commit(group: str, event: dict[str, Any]) -> None:
     """Send `event` to `group` once the current transaction commits (immediately if none is open).
 
     `event["type"]` names the consumer handler (e.g. "conv.message" → `conv_message`). Robust: the data is
-    committed, so a layer outage is reported (channel_layer.health) and clients resync from the database.
+    committed, so a layer outage is reported (realtime_layer.health) and clients resync from the database.
     """
     transaction.on_commit(lambda: send_now(group, event), robust=True)
 
@@ -130,13 +130,13 @@ def batched(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str
 
 
 async def send_all(items: list[tuple[str, dict[str, Any]]]) -> None:
-    """Send captured events in commit order. A failed send is reported to channel_layer.health (logged once per
+    """Send captured events in commit order. A failed send is reported to realtime_layer.health (logged once per
     outage); the group's sockets are made to resync from the database once the layer works again."""
     layer = get_channel_layer()
     if layer is None:
         return
     for group, event in batched(items):
-        await channel_layer.group_send(layer, group, event)
+        await realtime_layer.group_send(layer, group, event)
 
 
 def message_created(message: Any) -> None:

@@ -17,8 +17,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from builder import transfer
-from builder.models import Membership, Role, Scenario, Workspace
+from builder.models import Department, Membership, Role, Scenario, Workspace
 from builder.services import create_workspace
+from channels_app.models import CannedReply
+from runtime.models import Channel
 
 WORKSPACE = {"name": "Demo", "slug": "demo"}
 BUSINESS_HOURS = {
@@ -139,14 +141,10 @@ class Command(BaseCommand):
         return create_workspace(WORKSPACE["name"], WORKSPACE["slug"], owner)
 
     def _departments(self, workspace: Workspace) -> None:
-        from channels_app.models import Department
-
         for spec in DEPARTMENTS:
             Department.objects.get_or_create(workspace=workspace, slug=spec["slug"], defaults=spec)
 
     def _memberships(self, workspace: Workspace) -> None:
-        from channels_app.models import Department
-
         if not settings.DEBUG:
             return
         users = {u.username: u for u in get_user_model().objects.filter(username__in=USERS)}
@@ -177,8 +175,6 @@ class Command(BaseCommand):
             raise CommandError(f"the example scenarios did not import: {exc}") from None
 
     def _widget(self, workspace: Workspace) -> tuple[Any, bool]:
-        from runtime.models import Channel
-
         channel = Channel.objects.filter(key=WIDGET_KEY).first()
         if channel is not None:
             if channel.workspace_id != workspace.pk:
@@ -204,8 +200,6 @@ class Command(BaseCommand):
         return channel, True
 
     def _canned_replies(self, workspace: Workspace) -> None:
-        from channels_app.models import CannedReply
-
         for shortcut, title, text in CANNED_REPLIES:
             CannedReply.objects.get_or_create(
                 workspace=workspace, shortcut=shortcut, defaults={"title": title, "text": text}

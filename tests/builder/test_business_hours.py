@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from channels_app import business_hours as bh
+from builder import business_hours as bh
 
 UTC = dt.UTC
 MSK = ZoneInfo("Europe/Moscow")  # UTC+3 all year: no DST

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from channels_app.events import BATCH, batched
+from runtime.realtime.publish import BATCH, batched
 
 
 def event(n: int) -> dict:
