@@ -21,6 +21,7 @@ from builder import transfer
 from builder.api_errors import ApiError
 from builder.models import Scenario, Workspace
 from builder.permissions import MEMBER
+from builder.serializers import ErrorsSerializer
 from builder.services import UNSTORABLE_MESSAGES, unstorable_path
 from builder.transfer import TransferError
 
@@ -62,7 +63,8 @@ def _download(bundle: dict[str, Any], filename: str) -> HttpResponse:
 class ScenarioExportView(APIView):
     """GET: one scenario's draft as an export bundle (a file download)."""
 
-    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT}, summary="Export one scenario")
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT, 404: ErrorsSerializer},
+                   summary="Export one scenario")
     def get(self, request: Request, ws: str, scenario_id: uuid.UUID) -> HttpResponse:
         workspace = self.workspace
         scenario = _scenario(workspace, scenario_id)
@@ -77,7 +79,7 @@ class ExportView(APIView):
 
     @extend_schema(
         request=ExportRequestSerializer,
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, 400: ErrorsSerializer, 404: ErrorsSerializer},
         summary="Export several scenarios",
     )
     def post(self, request: Request, ws: str) -> HttpResponse:
@@ -131,7 +133,8 @@ def _is_multipart(request: Request) -> bool:
         },
         "application/json": OpenApiTypes.OBJECT,
     },
-    responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+    responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 400: ErrorsSerializer, 403: ErrorsSerializer,
+               404: ErrorsSerializer, 409: ErrorsSerializer, 413: ErrorsSerializer},
     summary="Import a bundle (or dry-run it)",
 )
 class ImportView(APIView):

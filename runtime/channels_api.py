@@ -24,15 +24,16 @@ from rest_framework.views import APIView
 from builder.api_errors import ApiError
 from builder.models import Membership, Scenario
 from builder.permissions import ADMIN, MEMBER
-from builder.serializers import StrictBooleanField
+from builder.serializers import ErrorsSerializer, StrictBooleanField
 from runtime import channel_setup
 from runtime.channel_setup import SetupError
 from runtime.connectors.common import ProviderError
 from runtime.connectors.secrets import SecretsUnreadable, generate_token, get_secrets, set_secrets
 from runtime.connectors.telegram import TelegramConnector
-from runtime.connectors.templates import serialize_template
-from runtime.connectors.whatsapp import API_VERSION_RE, WhatsAppConnector, sync_templates
-from runtime.models import Channel, MessageTemplate
+from runtime.connectors.templates import serialize_template, sync_templates
+from runtime.connectors.whatsapp import API_VERSION_RE, WhatsAppConnector
+from runtime.messaging_models import MessageTemplate
+from runtime.models import Channel
 from runtime.pipeline.scenarios import NO_SCENARIO_ACTIONS
 from runtime.widget import create_web_channel
 
@@ -389,7 +390,7 @@ class SyncOut(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-ERRORS = OpenApiResponse(description='{"errors": [{"path", "node_id", "code", "message"}]}')
+ERRORS = OpenApiResponse(response=ErrorsSerializer, description="The API's error body (README \"The REST API\")")
 TAGS = ["channels"]
 
 

@@ -157,3 +157,30 @@ def test_a_malformed_json_body_is_the_same_400_everywhere(world, clients, url):
 
     error = _assert_error_body(response, 400, "", url)
     assert error["code"] == "parse_error"
+
+
+@pytest.mark.parametrize(("body", "path", "code"), [
+    ({"kind": "whatsapp", "name": "WA", "config": {"phone_number_id": "1", "shop": "x"},
+      "secrets": {"access_token": "a", "app_secret": "b"}}, "/config/shop", "unknown_key"),
+    ({"kind": "whatsapp", "name": "WA", "config": {"phone_number_id": "12/../x"},
+      "secrets": {"access_token": "a", "app_secret": "b"}}, "/config/phone_number_id", "invalid"),
+    ({"kind": "whatsapp", "name": "WA", "config": {"phone_number_id": "1"}, "secrets": {"access_token": "a"}},
+     "/secrets/app_secret", "required"),
+    ({"kind": "telegram", "name": "TG", "secrets": {"bot_token": "nope"}}, "/secrets/bot_token", "invalid"),
+    ({"kind": "web", "name": "Site", "config": {"no_scenario_action": "dance"}}, "/config/no_scenario_action",
+     "invalid_choice"),
+    ({"kind": "fax", "name": "F"}, "/kind", "invalid_choice"),
+])
+def test_channel_input_errors_point_at_the_value(world, clients, body, path, code):
+    """The channels API validates with serializers: each error's path is a JSON pointer to the bad value."""
+    response = clients["admin"].post("/api/w/acme/channels/", body, format="json")
+
+    error = _assert_error_body(response, 400, path, path)
+    assert error["code"] == code
+
+
+def test_a_rotate_names_the_bad_entry_of_regenerate(world, clients):
+    url = f"/api/w/acme/channels/{world.messenger.pk}/rotate-secrets/"
+    response = clients["admin"].post(url, {"regenerate": ["verify_token", "bot_token"]}, format="json")
+
+    _assert_error_body(response, 400, "/regenerate/1", url)
