@@ -30,10 +30,9 @@ from runtime.channel_setup import SetupError
 from runtime.connectors.common import ProviderError
 from runtime.connectors.secrets import SecretsUnreadable, generate_token, get_secrets, set_secrets
 from runtime.connectors.telegram import TelegramConnector
-from runtime.connectors.templates import serialize_template, sync_templates
-from runtime.connectors.whatsapp import API_VERSION_RE, WhatsAppConnector
-from runtime.messaging_models import MessageTemplate
-from runtime.models import Channel
+from runtime.connectors.templates import serialize_template
+from runtime.connectors.whatsapp import API_VERSION_RE, WhatsAppConnector, sync_templates
+from runtime.models import Channel, MessageTemplate
 from runtime.pipeline.scenarios import NO_SCENARIO_ACTIONS
 from runtime.widget import create_web_channel
 
