@@ -23,9 +23,10 @@ install: $(VENV)/.installed
 frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm run build; fi
 
-# Vitest: the editor's state logic (graph <-> scenario JSON, undo/redo, copy/paste ids, ports, UI strings).
+# Vitest: the editor's state logic (graph <-> scenario JSON, undo/redo, autosave, copy/paste ids, ports against
+# the schema, UI strings); then ESLint with the React hooks rules as errors.
 frontend-test: frontend
-	cd frontend && npm test
+	cd frontend && npm test && npm run lint
 
 migrate: install
 	$(PY) manage.py migrate --noinput

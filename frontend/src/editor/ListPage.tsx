@@ -371,22 +371,27 @@ function NewScenarioDialog(props: {
 }) {
   const { t, lang } = useI18n();
   const [templateLang, setTemplateLang] = useState<string>(lang);
-  const [templates, setTemplates] = useState<Template[] | null>(null);
+  // The list for the language on screen; while another language's list is loading, none (the loading line).
+  const templatesUrl = `${props.base}templates/?lang=${encodeURIComponent(templateLang)}`;
+  const [loadedTemplates, setLoadedTemplates] = useState<{ url: string; list: Template[] } | null>(null);
+  const templates = loadedTemplates?.url === templatesUrl ? loadedTemplates.list : null;
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (props.error) setBusy(false); // a refused create: let the user pick again
-  }, [props.error]);
+  // A refused create (a new error): let the user pick again. Adjusted while rendering, not in an effect.
+  const [seenError, setSeenError] = useState(props.error);
+  if (props.error !== seenError) {
+    setSeenError(props.error);
+    if (props.error) setBusy(false);
+  }
   useEffect(() => {
     let live = true;
-    setTemplates(null);
     api
-      .get<Template[]>(`${props.base}templates/?lang=${encodeURIComponent(templateLang)}`)
-      .then((list) => live && setTemplates(list))
-      .catch(() => live && setTemplates([]));
+      .get<Template[]>(templatesUrl)
+      .then((list) => live && setLoadedTemplates({ url: templatesUrl, list }))
+      .catch(() => live && setLoadedTemplates({ url: templatesUrl, list: [] }));
     return () => {
       live = false;
     };
-  }, [props.base, templateLang]);
+  }, [templatesUrl]);
   return (
     <div className="bf-modal-backdrop" onClick={props.onCancel}>
       <div

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { Bootstrap } from "../shared/bootstrap";
 import { LanguageSwitcher } from "../shared/i18n";
 import { dynamicKey, useI18n, type T } from "./i18n";
@@ -32,10 +32,14 @@ export function App({ boot }: { boot: InboxBootstrap }) {
     departments: boot.departments || [],
     canned: boot.canned || [],
   }));
+  // The socket handler lives for the page; it reads the latest state and language through these refs
+  // (updated after each render, before any frame can be handled).
   const stateRef = useRef(state);
-  stateRef.current = state;
-  const tRef = useRef(t); // the socket handler lives for the page; the language may change meanwhile
-  tRef.current = t;
+  const tRef = useRef(t);
+  useLayoutEffect(() => {
+    stateRef.current = state;
+    tRef.current = t;
+  }, [state, t]);
   const [deptFilter, setDeptFilter] = useState<string>("all");
   const [view, setView] = useState<"chats" | "history">("chats");
   const [notifOk, setNotifOk] = useState(notificationsAllowed());
@@ -85,7 +89,7 @@ export function App({ boot }: { boot: InboxBootstrap }) {
     socketRef.current = socket;
     socket.start();
     return () => socket.stop();
-  }, []);
+  }, [boot.urls.socket, boot.workspace, select]); // fixed for the page's life: one socket
 
   // The chat on screen changed on the server in ways frames do not carry (variables, rating, the mode the bot
   // left it in, after a return to the bot or a resolve): read it afresh, once things settle.

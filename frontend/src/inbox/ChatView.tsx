@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useEffectEvent, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { api } from "../shared/api";
 import { dynamicKey, isInboxKey, useI18n, type T } from "./i18n";
 import type { Frame } from "./socket";
@@ -148,17 +148,19 @@ export function ChatView(props: Props) {
   // Node labels for the handoff context and the "return to bot" picker, fetched once per chat.
   const hasDetail = !!detail;
   const hasNodes = (detail?.nodes.length || 0) > 0;
+  const { nodesUrl } = props;
+  const gotNodes = useEffectEvent((nodes: NodeRef[]) => props.onNodes(nodes)); // the parent's latest callback
   useEffect(() => {
     if (!hasDetail || hasNodes) return;
     let live = true;
     api
-      .get<{ nodes: NodeRef[] }>(props.nodesUrl)
-      .then((r) => live && r.nodes?.length && props.onNodes(r.nodes))
+      .get<{ nodes: NodeRef[] }>(nodesUrl)
+      .then((r) => live && r.nodes?.length && gotNodes(r.nodes))
       .catch(() => undefined);
     return () => {
       live = false;
     };
-  }, [hasDetail, hasNodes, props.nodesUrl]);
+  }, [hasDetail, hasNodes, nodesUrl]);
 
   const setTyping = (on: boolean) => {
     const tr = typingRef.current;
@@ -181,19 +183,16 @@ export function ChatView(props: Props) {
     [cannedQuery, props.canned],
   );
 
-  const tplVars = useMemo(
-    () => ({
+  const pickCanned = (c: Canned) => {
+    // The chat's facts and variables, read when a reply is picked (no memo: nothing renders from them).
+    const tplVars = {
       contact_name: conv.contact?.name || "",
       contact_phone: conv.contact?.phone || "",
       contact_email: conv.contact?.email || "",
       ref: conv.ref || "",
       channel: conv.channel?.kind || "",
       ...variables,
-    }),
-    [conv, variables],
-  );
-
-  const pickCanned = (c: Canned) => {
+    };
     setText(renderTemplate(c.text, tplVars));
     setCannedIndex(0);
     inputRef.current?.focus();
@@ -494,18 +493,19 @@ function ReturnDialog({
 }) {
   const { t } = useI18n();
   const [loading, setLoading] = useState(nodes.length === 0);
-  const [choice, setChoice] = useState("");
-  useEffect(() => {
+  const [picked, setChoice] = useState("");
+  // Until the operator picks, the rating step (or else the first one) is preselected.
+  const choice = picked || (nodes.find((n) => n.type === "rating") || nodes[0])?.id || "";
+  // Fetched once when the dialog opens without the chat's steps.
+  const fetchNodes = useEffectEvent(() => {
     if (nodes.length) return;
     api
       .get<{ nodes: NodeRef[] }>(nodesUrl)
       .then((r) => onNodes(r.nodes || []))
       .catch(() => onNodes([]))
       .finally(() => setLoading(false));
-  }, []);
-  useEffect(() => {
-    if (!choice && nodes.length) setChoice((nodes.find((n) => n.type === "rating") || nodes[0]).id);
-  }, [nodes, choice]);
+  });
+  useEffect(() => fetchNodes(), []);
   return (
     <Dialog title={t("inbox.returnToBot")} onClose={onClose}>
       {loading ? (

@@ -58,13 +58,11 @@ export function History({ workspace, departments, deptName }: { workspace: strin
   const [rows, setRows] = useState<Row[]>([]);
   const [count, setCount] = useState(0);
   const [error, setError] = useState(false);
-  const [loading, setLoading] = useState(false);
+  const [loading, setLoading] = useState(true); // the first page is on its way
   const [open, setOpen] = useState<Transcript | null>(null);
 
-  const load = useCallback(
-    (f: Filters, offset = 0) => {
-      setLoading(true);
-      setError(false);
+  const fetchPage = useCallback(
+    (f: Filters, offset: number) =>
       api
         .get<Page>(`${base}?${historyQuery(f, offset)}`)
         .then((page) => {
@@ -72,11 +70,20 @@ export function History({ workspace, departments, deptName }: { workspace: strin
           setCount(page.count);
         })
         .catch(() => setError(true))
-        .finally(() => setLoading(false));
-    },
+        .finally(() => setLoading(false)),
     [base],
   );
-  useEffect(() => load(EMPTY), [load]);
+  const load = useCallback(
+    (f: Filters, offset = 0) => {
+      setLoading(true);
+      setError(false);
+      fetchPage(f, offset);
+    },
+    [fetchPage],
+  );
+  useEffect(() => {
+    fetchPage(EMPTY, 0);
+  }, [fetchPage]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
