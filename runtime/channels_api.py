@@ -258,6 +258,11 @@ class TemplateIn(serializers.Serializer):
     submit = serializers.BooleanField(required=False, default=False)
 
 
+class TemplateFilterIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=MessageTemplate.Status.choices, required=False,
+                                     help_text="Only the templates in this review state")
+
+
 class ChannelAccessIn(serializers.Serializer):
     editors_can_connect_channels = StrictBooleanField()
 
@@ -523,13 +528,14 @@ class TemplateListView(ChannelApiView):
     """GET: the channel's templates. POST: a new draft ({name, language, category, body, buttons}), sent
     for review when "submit": true."""
 
-    @extend_schema(tags=TAGS, responses={200: TemplateListOut})
+    @extend_schema(tags=TAGS, parameters=[TemplateFilterIn], responses={200: TemplateListOut, 400: ERRORS})
     def get(self, request: Request, ws: str, pk: int) -> Response:
         channel = self.channel(pk)
+        query = TemplateFilterIn(data={k: v for k, v in request.query_params.items() if v})
+        query.is_valid(raise_exception=True)
         rows = MessageTemplate.objects.filter(channel=channel)
-        status = request.query_params.get("status")
-        if status:
-            rows = rows.filter(status=status)
+        if "status" in query.validated_data:
+            rows = rows.filter(status=query.validated_data["status"])
         return Response({"results": [serialize_template(t) for t in rows]})
 
     @extend_schema(tags=TAGS, request=TemplateIn, responses={201: TemplateOut, 400: ERRORS, 409: ERRORS})
