@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
@@ -19,13 +17,8 @@ from builder import services, throttle
 from builder.models import Membership, Scenario
 from builder.permissions import MEMBER, get_scenario, scenarios_for
 from builder.scenario_templates import catalogue, check_language, create_from_template
+from builder.serializers import validated
 from builder.validation import validate, workspace_references
-
-
-def _valid(serializer_class, data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _scenario_payload(serializer_class, scenarios: list[Scenario], membership: Membership, many: bool = False):
@@ -55,7 +48,7 @@ class TokenView(APIView):
     @extend_schema(request=s.TokenRequestSerializer, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}, 400: s.ErrorsSerializer, 429: s.ErrorsSerializer})
     def post(self, request: Request) -> Response:
         try:
-            data = _valid(AuthTokenSerializer, request.data, context={"request": request})
+            data = validated(AuthTokenSerializer, request.data, request=request)
         except ValidationError:
             # Locked out (builder.throttle, counted by the auth backend): HTTP 429 with Retry-After.
             username = request.data.get("username") if isinstance(request.data, dict) else None
@@ -84,7 +77,7 @@ class ScenarioListView(ScenarioMixin, APIView):
     @extend_schema(request=s.ScenarioCreateSerializer, responses={201: s.ScenarioDetailSerializer, 400: s.ErrorsSerializer})
     def post(self, request: Request, ws: str) -> Response:
         membership, _ = self.scoped(request, ws)
-        data = _valid(s.ScenarioCreateSerializer, request.data)
+        data = validated(s.ScenarioCreateSerializer, request.data)
         scenario = services.create_scenario(membership.workspace, data["name"], user=request.user, slug=data.get("slug") or None, description=data["description"], document=data.get("document"))
         return Response(_scenario_payload(s.ScenarioDetailSerializer, [scenario], membership), status=status.HTTP_201_CREATED)
 
@@ -98,7 +91,7 @@ class ScenarioDetailView(ScenarioMixin, APIView):
     @extend_schema(request=s.ScenarioUpdateSerializer, responses={200: s.ScenarioDetailSerializer, 400: s.ErrorsSerializer})
     def patch(self, request: Request, ws: str, scenario_id) -> Response:
         membership, scenario = self.scoped(request, ws, scenario_id)
-        data = _valid(s.ScenarioUpdateSerializer, request.data)
+        data = validated(s.ScenarioUpdateSerializer, request.data)
         scenario = services.update_scenario_meta(scenario, user=request.user, **data)
         return Response(_scenario_payload(s.ScenarioDetailSerializer, [scenario], membership))
 
@@ -117,7 +110,7 @@ class DraftView(ScenarioMixin, APIView):
     )
     def put(self, request: Request, ws: str, scenario_id) -> Response:
         _, scenario = self.scoped(request, ws, scenario_id)
-        data = _valid(s.DraftSaveSerializer, request.data)
+        data = validated(s.DraftSaveSerializer, request.data)
         result = services.save_draft(scenario, data["document"], data["revision"], request.user)
         findings = [f.as_dict() for f in result.findings]
         return Response(
@@ -136,7 +129,7 @@ class ValidateView(ScenarioMixin, APIView):
     @extend_schema(request=s.ValidateRequestSerializer, responses=s.FindingsSerializer)
     def post(self, request: Request, ws: str, scenario_id) -> Response:
         _, scenario = self.scoped(request, ws, scenario_id)
-        data = _valid(s.ValidateRequestSerializer, request.data)
+        data = validated(s.ValidateRequestSerializer, request.data)
         findings = services.validate_scenario(scenario, data.get("document"))
         return Response({"findings": [f.as_dict() for f in findings]})
 
@@ -145,7 +138,7 @@ class PublishView(ScenarioMixin, APIView):
     @extend_schema(request=s.PublishRequestSerializer, responses={201: s.VersionSerializer, 400: s.ErrorsSerializer, 409: s.RevisionConflictSerializer})
     def post(self, request: Request, ws: str, scenario_id) -> Response:
         _, scenario = self.scoped(request, ws, scenario_id)
-        data = _valid(s.PublishRequestSerializer, request.data)
+        data = validated(s.PublishRequestSerializer, request.data)
         version = services.publish(scenario, request.user, data["note"], revision=data.get("revision"))
         return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -168,7 +161,7 @@ class RollbackView(ScenarioMixin, APIView):
     @extend_schema(request=s.RollbackRequestSerializer, responses={201: s.VersionSerializer, 400: s.ErrorsSerializer})
     def post(self, request: Request, ws: str, scenario_id, number: int) -> Response:
         _, scenario = self.scoped(request, ws, scenario_id)
-        data = _valid(s.RollbackRequestSerializer, request.data)
+        data = validated(s.RollbackRequestSerializer, request.data)
         version = services.rollback(scenario, number, request.user, data["note"])
         return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -180,7 +173,7 @@ class DiffView(ScenarioMixin, APIView):
     )
     def get(self, request: Request, ws: str, scenario_id) -> Response:
         _, scenario = self.scoped(request, ws, scenario_id)
-        query = _valid(s.DiffQuerySerializer, request.query_params)
+        query = validated(s.DiffQuerySerializer, request.query_params)
         a, b = services.get_version(scenario, query["a"]), services.get_version(scenario, query["b"])
         return Response(services.diff_versions(a, b))
 
@@ -189,7 +182,7 @@ class DuplicateView(ScenarioMixin, APIView):
     @extend_schema(request=s.DuplicateRequestSerializer, responses={201: s.ScenarioDetailSerializer})
     def post(self, request: Request, ws: str, scenario_id) -> Response:
         membership, scenario = self.scoped(request, ws, scenario_id)
-        data = _valid(s.DuplicateRequestSerializer, request.data)
+        data = validated(s.DuplicateRequestSerializer, request.data)
         copy = services.duplicate_scenario(scenario, user=request.user, name=data.get("name"))
         return Response(_scenario_payload(s.ScenarioDetailSerializer, [copy], membership), status=status.HTTP_201_CREATED)
 
@@ -213,7 +206,7 @@ class TemplateListView(ScenarioMixin, APIView):
     )
     def post(self, request: Request, ws: str) -> Response:
         membership, _ = self.scoped(request, ws)
-        data = _valid(s.TemplateCreateSerializer, request.data)
+        data = validated(s.TemplateCreateSerializer, request.data)
         lang = check_language(data.get("lang"), membership.workspace)
         scenario, report = create_from_template(
             membership.workspace, data["template"], lang, request.user

@@ -21,7 +21,7 @@ from builder import transfer
 from builder.api_errors import ApiError
 from builder.models import Scenario, Workspace
 from builder.permissions import MEMBER
-from builder.serializers import ErrorsSerializer
+from builder.serializers import ErrorsSerializer, validated
 from builder.services import UNSTORABLE_MESSAGES, unstorable_path
 from builder.transfer import TransferError
 
@@ -84,10 +84,8 @@ class ExportView(APIView):
     )
     def post(self, request: Request, ws: str) -> HttpResponse:
         workspace = self.workspace
-        serializer = ExportRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         scenarios = []
-        for index, raw_id in enumerate(serializer.validated_data["scenario_ids"]):
+        for index, raw_id in enumerate(validated(ExportRequestSerializer, request.data)["scenario_ids"]):
             try:
                 scenarios.append(_scenario(workspace, raw_id))
             except NotFound:
@@ -152,11 +150,9 @@ class ImportView(APIView):
             raise ApiError.of(exc.status, exc.as_dicts()) from None
         options = {name: request.query_params.get(name, form.get(name))
                    for name in ImportOptionsSerializer().fields}
-        serializer = ImportOptionsSerializer(data={k: v.strip() for k, v in options.items() if v is not None})
-        serializer.is_valid(raise_exception=True)
-        dry_run, create_missing, publish = (bool(serializer.validated_data.get(name))
-                                            for name in ("dry_run", "create_missing", "publish"))
-        into_id = serializer.validated_data.get("into")
+        flags = validated(ImportOptionsSerializer, {k: v.strip() for k, v in options.items() if v is not None})
+        dry_run, create_missing, publish = (bool(flags.get(name)) for name in ("dry_run", "create_missing", "publish"))
+        into_id = flags.get("into")
         into = _scenario(workspace, into_id) if into_id else None
         try:
             bundle = transfer.parse_bundle(raw, max_bytes=max_bytes, max_nodes=settings.IMPORT_MAX_NODES)

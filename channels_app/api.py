@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from builder.models import Department, Membership
 from builder.permissions import ADMIN, MEMBER, require_role
+from builder.serializers import validated
 from channels_app import presence, services
 from channels_app.models import CannedReply
 from channels_app.serializers import (
@@ -110,9 +111,7 @@ class OperatorDetail(WorkspaceMixin, APIView):
             raise Http404
         if request.user.pk != user_id:
             require_role(membership, ADMIN, "Only workspace admins can change other operators.")
-        serializer = OperatorCapacityIn(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        capacity = serializer.validated_data["capacity"]
+        capacity = validated(OperatorCapacityIn, request.data)["capacity"]
         user = get_user_model().objects.get(pk=user_id)
         try:
             presence.set_capacity(user, membership.workspace_id, capacity)
@@ -132,9 +131,7 @@ class ConversationList(WorkspaceMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        serializer = ConversationFilterIn(data=self.request.query_params.dict())
-        serializer.is_valid(raise_exception=True)
-        params = serializer.validated_data
+        params = validated(ConversationFilterIn, self.request.query_params.dict())
         qs = Conversation.objects.filter(workspace=self.workspace, is_preview=False).select_related(
             "channel", "contact", "department", "assignee")
         if "status" in params:

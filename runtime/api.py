@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from builder.api_errors import ApiError
 from builder.permissions import EDITOR, get_scenario
-from builder.serializers import ErrorsSerializer
+from builder.serializers import ErrorsSerializer, validated
 from runtime import http_probe, preview
 from runtime.preview import PreviewError
 
@@ -47,12 +47,6 @@ class TestRequestIn(serializers.Serializer):
     variables = serializers.JSONField(required=False, default=dict, help_text="Variable values, by name")
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class EditorToolView(APIView):
     """Previews and test requests are editing tools: editors and admins only, reads too."""
 
@@ -70,7 +64,7 @@ class PreviewStartView(EditorToolView):
     )
     def post(self, request: Request, ws: str, scenario_id: uuid.UUID) -> Response:
         scenario = get_scenario(self.membership, scenario_id)
-        data = _valid(PreviewStartIn, request)
+        data = validated(PreviewStartIn, request.data)
         try:
             turn = preview.start_preview(scenario, user=request.user, ref=data["ref"][:REF_MAX])
         except PreviewError as exc:
@@ -95,7 +89,7 @@ class PreviewConversationView(EditorToolView):
         summary="Send a preview message",
     )
     def post(self, request: Request, ws: str, conversation_id: uuid.UUID) -> Response:
-        data = _valid(PreviewTurnIn, request)
+        data = validated(PreviewTurnIn, request.data)
         button_id = (data["button_id"] or "")[:BUTTON_ID_MAX] or None
         try:
             turn = preview.send(self.workspace, conversation_id, text=data["text"], button_id=button_id)
@@ -127,7 +121,7 @@ class TestRequestView(EditorToolView):
     )
     def post(self, request: Request, ws: str, scenario_id: uuid.UUID) -> Response:
         get_scenario(self.membership, scenario_id)  # scoping only: the node data comes from the unsaved editor
-        data = _valid(TestRequestIn, request)
+        data = validated(TestRequestIn, request.data)
         try:
             result = http_probe.try_http_node(data["node"], data["variables"])
         except http_probe.ProbeInvalid as exc:

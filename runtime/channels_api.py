@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from builder.api_errors import ApiError
 from builder.models import Membership, Scenario
 from builder.permissions import ADMIN, MEMBER
-from builder.serializers import ErrorsSerializer, StrictBooleanField
+from builder.serializers import ErrorsSerializer, StrictBooleanField, validated
 from runtime import channel_setup
 from runtime.channel_setup import SetupError
 from runtime.connectors.common import ProviderError
@@ -267,12 +267,6 @@ class ChannelAccessIn(serializers.Serializer):
     editors_can_connect_channels = StrictBooleanField()
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request, **context: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context=context)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _scenario(membership: Membership, raw: Any) -> Scenario | None:
     """A published scenario of the caller's workspace, or None; 400 otherwise (channel_setup.resolve_scenario)."""
     return channel_setup.resolve_scenario(membership.workspace, raw)
@@ -426,7 +420,7 @@ class ChannelListView(ChannelApiView):
     @extend_schema(tags=TAGS, request=ChannelCreateIn, responses={201: ChannelCreatedOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str) -> Response:
         membership = self.membership
-        data = _valid(ChannelCreateIn, request)
+        data = validated(ChannelCreateIn, request.data)
         scenario = _scenario(membership, data.get("scenario"))
         if data["kind"] == Channel.Kind.WEB:
             config = dict(data["config"])
@@ -458,7 +452,7 @@ class ChannelDetailView(ChannelApiView):
         membership = self.membership
         channel = self.channel(pk)
         channel_setup.check_change(membership, set(request.data) if isinstance(request.data, dict) else set())
-        data = _valid(ChannelPatchIn, request, channel=channel)
+        data = validated(ChannelPatchIn, request.data, channel=channel)
         if "scenario" in data:
             data["scenario"] = _scenario(membership, data["scenario"])
         for field, value in data.items():
@@ -480,7 +474,7 @@ class RotateSecretsView(ChannelApiView):
     @extend_schema(tags=TAGS, request=RotateIn, responses={200: ChannelCreatedOut, 400: ERRORS, 403: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
         channel = self.channel(pk, kinds=MANAGED_KINDS, refusal="This channel has no provider secrets.")
-        data = _valid(RotateIn, request, channel=channel)
+        data = validated(RotateIn, request.data, channel=channel)
         try:
             current = get_secrets(channel)
         except SecretsUnreadable:
@@ -531,17 +525,16 @@ class TemplateListView(ChannelApiView):
     @extend_schema(tags=TAGS, parameters=[TemplateFilterIn], responses={200: TemplateListOut, 400: ERRORS})
     def get(self, request: Request, ws: str, pk: int) -> Response:
         channel = self.channel(pk)
-        query = TemplateFilterIn(data={k: v for k, v in request.query_params.items() if v})
-        query.is_valid(raise_exception=True)
+        query = validated(TemplateFilterIn, {k: v for k, v in request.query_params.items() if v})
         rows = MessageTemplate.objects.filter(channel=channel)
-        if "status" in query.validated_data:
-            rows = rows.filter(status=query.validated_data["status"])
+        if "status" in query:
+            rows = rows.filter(status=query["status"])
         return Response({"results": [serialize_template(t) for t in rows]})
 
     @extend_schema(tags=TAGS, request=TemplateIn, responses={201: TemplateOut, 400: ERRORS, 409: ERRORS})
     def post(self, request: Request, ws: str, pk: int) -> Response:
         channel = self.channel(pk, kinds=(Channel.Kind.WHATSAPP,), refusal="Templates belong to WhatsApp channels.")
-        data = _valid(TemplateIn, request)
+        data = validated(TemplateIn, request.data)
         if MessageTemplate.objects.filter(channel=channel, name=data["name"], language=data["language"]).exists():
             raise ApiError(409, "exists", "A template with this name and language exists.", "/name")
         template = MessageTemplate(channel=channel, name=data["name"], language=data["language"],
@@ -586,6 +579,6 @@ class ChannelSettingsView(ChannelApiView):
 
     @extend_schema(tags=TAGS, request=ChannelAccessIn, responses={200: ChannelAccessOut, 400: ERRORS, 403: ERRORS})
     def patch(self, request: Request, ws: str) -> Response:
-        data = _valid(ChannelAccessIn, request)
+        data = validated(ChannelAccessIn, request.data)
         channel_setup.set_editors_can_connect(self.membership.workspace, data[channel_setup.EDITORS_CAN_CONNECT])
         return Response(_access(self.membership))
