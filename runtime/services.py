@@ -26,9 +26,8 @@ from runtime.engine.events import ButtonPress, Event, HttpResult, Released, Star
 from runtime.engine.loader import ScenarioError
 from runtime.engine.texts import text as default_text
 from runtime.models import Channel, Contact, Conversation, Message
-from runtime.pipeline import jobs, limits, scenarios
+from runtime.pipeline import jobs, limits, scenarios, sql
 from runtime.pipeline.jobs import defer
-from runtime.pipeline.sql import CompiledQuery
 from runtime.pipeline.turn import Turn, is_operator_keyword
 from runtime.realtime import publish as realtime
 
@@ -48,16 +47,6 @@ class ReceiveResult:
 def _locked(queryset: Any) -> Any:
     # `of=("self",)`: lock only the conversation row, not the joined channel/workspace/contact rows.
     return queryset.select_for_update(of=("self",)).select_related("channel", "workspace", "contact")
-
-
-# The contact's open conversation, locked, with its channel, workspace and contact: compiled once (sql.py).
-_open_for_contact = CompiledQuery(
-    lambda channel_id, external_id: _locked(
-        Conversation.objects.filter(contact__channel_id=channel_id, contact__external_id=external_id)
-        .exclude(mode=Mode.CLOSED).order_by("-started_at")[:1]
-    ),
-    channel_id=-7_770_001, external_id="\x00external_id\x00",
-)
 
 
 def lock_conversation(conversation_id: Any) -> Conversation | None:
@@ -109,8 +98,7 @@ def receive(inbound: InboundMessage, *, new_contact: bool = False) -> ReceiveRes
 def _receive(inbound: InboundMessage, new_contact: bool = False) -> ReceiveResult:
     # The common case, a message in an open conversation, costs one query to find and lock it (with its
     # channel, workspace and contact); only a contact's first message or one after a close takes the long way.
-    conversation = None if new_contact else _open_for_contact.first(
-        channel_id=inbound.channel_id, external_id=inbound.contact_external_id)
+    conversation = None if new_contact else sql.open_conversation(inbound.channel_id, inbound.contact_external_id)
     if conversation is not None:
         contact = conversation.contact
         _fill_contact(contact, inbound)
