@@ -71,6 +71,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Without REDIS_URL, where task workers post their live events (runtime/realtime/forward.py); SITE_URL if empty.
+INTERNAL_EVENTS_URL = os.environ.get("INTERNAL_EVENTS_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("channels_app.api_urls")),
     path("api/", include("runtime.channels_urls")),
     path("webhooks/", include("runtime.connectors.urls")),
+    path("", include("runtime.realtime.urls")),  # task workers' live events (embedded default)
     path("", include("builder.auth_urls")),
     path("", include("builder.page_urls")),
     path("", include("channels_app.page_urls")),

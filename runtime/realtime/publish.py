@@ -17,6 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from runtime.realtime import forward
 from runtime.realtime import layer as realtime_layer
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ def send_now(group: str, event: dict[str, Any]) -> None:
 
 
 def _send_sync(group: str, event: dict[str, Any]) -> None:
+    if forward.active():  # a task worker on the in-memory layer: the sockets live in the server's process
+        forward.send([(group, event)])
+        return
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(realtime_layer.group_send)(layer, group, event)

@@ -13,6 +13,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
 from runtime.pipeline.leases import Heartbeat
+from runtime.realtime import forward
 
 
 class Command(db_worker.Command):
@@ -20,6 +21,8 @@ class Command(db_worker.Command):
             "left running by workers whose heartbeat expired (TASK_LEASE_SECONDS).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # On the in-memory layer (no REDIS_URL) this process's publishes go to daphne, which owns the sockets.
+        forward.enable()
         # With --reload the first process only supervises a child that runs the worker: only that child beats.
         supervising = options["reload"] and not options["batch"] and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         heartbeat = None if supervising else Heartbeat(options["worker_id"], options["queue_name"].split(","))
