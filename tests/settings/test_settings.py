@@ -33,7 +33,13 @@ def test_embedded_default_is_sqlite_and_in_memory_layer():
 
 def test_database_and_redis_urls_switch_to_postgres_and_pubsub():
     out = load_settings(DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/0")
-    assert "django.db.backends.postgresql channels_redis.pubsub.RedisPubSubChannelLayer" in out.stdout
+    # Our layer is channels_redis's PubSub layer with outage reporting (runtime/realtime/layer.py).
+    assert "django.db.backends.postgresql runtime.realtime.layer.RedisPubSubLayer" in out.stdout
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    from runtime.realtime.layer import RedisPubSubLayer
+
+    assert issubclass(RedisPubSubLayer, RedisPubSubChannelLayer)
 
 
 def test_a_sqlite_database_url_gets_the_same_sqlite_options(tmp_path):
