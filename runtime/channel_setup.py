@@ -18,7 +18,7 @@ from django.utils.html import escape
 from builder.api_errors import ApiError
 from builder.models import Membership, Role, Scenario, Workspace
 from runtime.models import Channel
-from runtime.pipeline.scenarios import DEFAULT_NO_SCENARIO_TEXT, NO_SCENARIO_ACTIONS
+from runtime.pipeline.scenarios import DEFAULT_NO_SCENARIO_TEXT, NO_SCENARIO_ACTIONS, no_scenario_behaviour
 
 EDITORS_CAN_CONNECT = "editors_can_connect_channels"
 NO_SCENARIO_KEYS = ("no_scenario_action", "no_scenario_text")
@@ -155,8 +155,6 @@ def test_page_url(channel: Channel) -> str:
 
 def describe(channel: Channel) -> dict[str, Any]:
     """The fields the API adds to a channel: what it runs, what it does without a scenario, the embed."""
-    from runtime.pipeline.scenarios import no_scenario_behaviour
-
     scenario = channel.scenario if channel.scenario_id else None
     action, text = no_scenario_behaviour(channel)
     out: dict[str, Any] = {
