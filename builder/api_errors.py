@@ -15,6 +15,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from builder.services import RevisionConflict, ServiceError
+
 logger = logging.getLogger(__name__)
 
 
@@ -78,9 +80,6 @@ def flatten(detail: Any, path: str = "", default_code: str = "invalid") -> list[
 
 
 def _service_error_response(exc: Exception) -> Response | None:
-    # Imported lazily: services import models, and this module is loaded with the settings.
-    from builder.services import RevisionConflict, ServiceError
-
     if not isinstance(exc, ServiceError):
         return None
     body: dict[str, Any] = {"errors": exc.as_errors()}
