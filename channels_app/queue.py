@@ -191,7 +191,8 @@ def enqueue(conversation: Conversation, *, department: str | None, reason: str, 
     AssignmentEvent.objects.create(conversation=conversation, kind=AssignmentEvent.Kind.QUEUED, department=dept,
                                    note=note)
     conversation.contact  # noqa: B018  (load for the summary below while we hold the row)
-    realtime.publish_inbox(conversation.workspace_id, "queued", {"conversation": realtime.conversation_summary(conversation)})
+    realtime.publish_inbox(conversation.workspace_id, "queued",
+                           {"conversation": realtime.conversation_summary(conversation)})
     _after_queue_change(conversation.workspace_id, dept.pk if dept else None)
 
 
@@ -380,11 +381,11 @@ def transfer(user: Any, conversation_id: Any, *, department: str | None = None, 
                                        operator=target_user, department=target_dept, note=note)
         if previous is not None and previous.pk != getattr(target_user, "pk", None):
             realtime.publish_conversation(conversation.pk, "operator_left",
-                                        {"name": realtime.operator_display_name(previous)})
+                                          {"name": realtime.operator_display_name(previous)})
             freed = previous.pk
         if target_user is not None and target_user.pk != getattr(previous, "pk", None):
             realtime.publish_conversation(conversation.pk, "operator_joined",
-                                        {"name": realtime.operator_display_name(target_user)})
+                                          {"name": realtime.operator_display_name(target_user)})
         fresh = Conversation.objects.select_related("channel", "contact", "department").get(pk=conversation.pk)
         realtime.publish_inbox(conversation.workspace_id, "transferred", {
             "conversation_id": str(conversation.pk), "by": {"id": user.pk, "name": name},

@@ -266,8 +266,8 @@ class Turn:
             return
         # The engine already sent the handoff node's text as a SendMessage; Handoff.message is the
         # operator's copy, so it is not passed on (it would reach the customer twice).
-        live_desk.desk().enqueue(self.conv, department=effect.department, reason=effect.reason, node_id=effect.node_id,
-                note=effect.note)
+        live_desk.desk().enqueue(self.conv, department=effect.department, reason=effect.reason,
+                                 node_id=effect.node_id, note=effect.note)
         self.flush()
 
     def preview_handoff(self, effect: fx.Handoff) -> None:
