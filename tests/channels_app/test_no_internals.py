@@ -23,9 +23,10 @@ def backend_reasons() -> set[str]:
 
 
 def dictionary(path: str, lang: str) -> dict[str, str]:
-    """The `en: {…}` / `ru: {…}` table of a frontend i18n module, as key → text."""
+    """The English / Russian table of a frontend i18n module (`const EN = {…}` / `const RU: Dict<…> = {…}`),
+    as key → text."""
     text = (ROOT / path).read_text()
-    start = re.search(rf"^\s*{lang}: \{{", text, re.M)
+    start = re.search(rf"^const {lang.upper()}(?::[^=]*)? = \{{", text, re.M)
     assert start, f"no {lang} table in {path}"
     depth, i = 0, start.end() - 1
     for i in range(start.end() - 1, len(text)):
