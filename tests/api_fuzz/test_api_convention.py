@@ -184,3 +184,14 @@ def test_a_rotate_names_the_bad_entry_of_regenerate(world, clients):
     response = clients["admin"].post(url, {"regenerate": ["verify_token", "bot_token"]}, format="json")
 
     _assert_error_body(response, 400, "/regenerate/1", url)
+
+
+def test_a_throttled_request_has_the_same_body(world, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 2
+    client = APIClient()
+    answers = [client.post("/api/auth/token/", {"username": "acme-editor", "password": "wrong"}, format="json",
+                           REMOTE_ADDR="192.0.2.77") for _ in range(3)]
+
+    assert [a.status_code for a in answers[:1]] == [400]
+    error = _assert_error_body(answers[-1], 429, "", "token lockout")
+    assert error["code"] == "throttled" and int(answers[-1]["Retry-After"]) > 0
