@@ -1,9 +1,15 @@
-"""Shared fixtures. Test data is built through the real service functions, not by poking models."""
+"""Fixtures for the whole suite. Test data is built through the real service functions, not by poking models;
+the helpers for it live in tests/support/."""
 
 import os
 import tempfile
 
 import pytest
+
+from tests.support.caches import clear_scenario_caches
+
+# Shared fixtures: fast password hashing for every test, and `workspace` / `editor` for the folders that use them.
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -32,11 +38,6 @@ def _fresh_throttles(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_scenario_cache():
-    """Compiled scenarios are cached per process by version id, and test databases reuse ids: without this a
-    test could run another test's scenario (seen: api_fuzz before channels_app/test_widget)."""
-    from runtime.engine.loader import clear_cache
-    from runtime.pipeline import scenarios
-
-    scenarios._cache.clear()
-    clear_cache()
+    clear_scenario_caches()
     yield
+    clear_scenario_caches()

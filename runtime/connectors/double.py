@@ -68,6 +68,18 @@ class Hold:
     def release(self) -> None:
         self.released.set()
 
+    @staticmethod
+    def take(holds: list[Hold], lock: threading.Lock, path: str) -> Hold | None:
+        """The first hold matching `path`, taken off `holds`; when there is one, wait here until it is released."""
+        with lock:
+            hold = next((h for h in holds if h.match in path), None)
+            if hold is not None:
+                holds.remove(hold)
+        if hold is not None:
+            hold.arrived.set()
+            hold.released.wait(timeout=300)
+        return hold
+
 
 @dataclass
 class ProviderDouble:
@@ -192,13 +204,7 @@ class ProviderDouble:
         except ValueError:
             body = None
         record = Recorded(method, parts.path, parse_qs(parts.query), dict(handler.headers.items()), body)
-        with self._lock:
-            hold = next((h for h in self._holds if h.match in parts.path), None)
-            if hold is not None:
-                self._holds.remove(hold)
-        if hold is not None:
-            hold.arrived.set()
-            hold.released.wait(timeout=300)
+        hold = Hold.take(self._holds, self._lock, parts.path)
         status, headers, answer = self._answer(record)
         record.status = status
         with self._lock:

@@ -7,13 +7,11 @@ live draft-preview conversation: enough that every path parameter of the API can
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.signals import got_request_exception
 from django.test.client import ClientHandler
 from rest_framework.authtoken.models import Token
@@ -27,9 +25,9 @@ from runtime.channels_api import create_messenger_channel
 from runtime.connectors.base import InboundMessage
 from runtime.models import Channel, Conversation
 from runtime.services import receive
-from tests.builder.documents import full_document
-
-PASSWORD = "Corr3ct-horse-battery"
+from tests.support.documents import full_document
+from tests.support.users import make_user
+from tests.support.world import add_departments, add_user, make_workspace, publish_document
 
 
 @dataclass
@@ -57,20 +55,13 @@ class World:
 
 
 def build_world(slug: str) -> World:
-    User = get_user_model()
-    admin = User.objects.create_user(username=f"{slug}-admin", password=PASSWORD)
-    editor = User.objects.create_user(username=f"{slug}-editor", password=PASSWORD)
-    workspace = builder_services.create_workspace(slug.title(), slug, owner=admin)
-    builder_services.add_member(workspace, editor, Role.EDITOR)
-    department = inbox_services.create_department(workspace, name="Sales", slug="sales")
-    inbox_services.create_department(workspace, name="Support", slug="support")
+    admin = make_user(f"{slug}-admin")
+    workspace = make_workspace(slug, admin)
+    editor = add_user(workspace, f"{slug}-editor", Role.EDITOR)
+    _support, department = add_departments(workspace)
     canned = inbox_services.create_canned_reply(workspace, title="Hi", shortcut="hi", text="Hello!")
     builder_services.create_scenario(workspace, "FAQ", user=admin, slug="faq")
-    scenario = builder_services.create_scenario(
-        workspace, "Welcome", user=admin, slug="welcome", document=json.loads(json.dumps(full_document()))
-    )
-    builder_services.publish(scenario, admin, "v1")
-    scenario.refresh_from_db()
+    scenario = publish_document(workspace, "welcome", full_document(), admin, name="Welcome", note="v1")
     web_channel = widget.create_web_channel(workspace, scenario=scenario)
     messenger, _ = create_messenger_channel(
         workspace, kind="whatsapp", name="WhatsApp", config={"phone_number_id": "123"},
@@ -86,9 +77,9 @@ def build_world(slug: str) -> World:
                  conversation, str(turn.conversation_id))
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture
+def world(db) -> World:
+    return build_world("acme")
 
 
 class ServerErrors:

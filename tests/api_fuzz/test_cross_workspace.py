@@ -29,7 +29,7 @@ from builder.models import Department, Membership, Scenario, ScenarioVersion
 from channels_app.models import CannedReply
 from runtime.models import Channel, Conversation, Message
 from tests.api_fuzz.conftest import World, build_world
-from tests.builder.documents import full_document
+from tests.support.documents import full_document
 
 METHODS = ("get", "put", "patch", "post", "delete")
 

@@ -13,14 +13,13 @@ import copy
 import json
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from builder.models import Scenario
-from tests.api_fuzz.conftest import build_world, server_errors
-from tests.builder.documents import full_document
+from tests.api_fuzz.conftest import server_errors
+from tests.support.documents import full_document
 
 WORDS = ["", "welcome", "sales", "support", "next", "else", "ask_email", "check", "buttons", "message", "ask",
          "handoff", "jump", "end", "{{email}}", "{{x", "email", "points", "1", "faq", "$.id", "a.b", "x\x01"]
@@ -61,11 +60,6 @@ def damaged_documents(draw) -> dict[str, Any]:
         except (KeyError, IndexError, TypeError):
             pass  # an earlier change replaced this branch
     return document
-
-
-@pytest.fixture
-def world(db):
-    return build_world("acme")
 
 
 @given(document=damaged_documents())

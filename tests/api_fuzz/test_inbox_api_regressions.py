@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from rest_framework.test import APIClient
 
 from builder.models import Department
-from tests.api_fuzz.conftest import build_world
-
-
-@pytest.fixture
-def world(db):
-    return build_world("acme")
 
 
 def client(token: str) -> APIClient:

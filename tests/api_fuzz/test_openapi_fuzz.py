@@ -21,12 +21,11 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.api_fuzz.conftest import build_world, server_errors, wsgi_app
+from tests.api_fuzz.conftest import server_errors, wsgi_app
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
 
@@ -92,11 +91,6 @@ def check_error_shape(response) -> None:
     assert isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"], body
     for error in body["errors"]:
         assert set(error) >= ERROR_KEYS, error
-
-
-@pytest.fixture
-def world(db):
-    return build_world("acme")
 
 
 @schema.parametrize()

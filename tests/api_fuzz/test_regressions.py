@@ -18,13 +18,7 @@ from rest_framework.test import APIClient
 
 from builder.models import Scenario
 from runtime.models import Conversation, Message
-from tests.api_fuzz.conftest import build_world
-from tests.builder.documents import full_document
-
-
-@pytest.fixture
-def world(db):
-    return build_world("acme")
+from tests.support.documents import full_document
 
 
 @pytest.fixture

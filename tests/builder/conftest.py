@@ -1,29 +1,20 @@
-"""Builder fixtures: users, workspaces and memberships made through builder.services."""
+"""Builder fixtures: users, workspaces and memberships made through the real services (tests/support)."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from builder import services
-from builder.models import Department, Role
-from tests.builder.documents import full_document
-
-PASSWORD = "Corr3ct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from builder.models import Role
+from tests.support import users
+from tests.support.documents import full_document
+from tests.support.world import add_user, make_workspace
 
 
 @pytest.fixture
 def make_user(db):
-    def make(username: str):
-        return get_user_model().objects.create_user(username=username, password=PASSWORD)
-
-    return make
+    return users.make_user
 
 
 @pytest.fixture
@@ -32,32 +23,21 @@ def admin_user(make_user):
 
 
 @pytest.fixture
-def workspace(admin_user):
-    ws = services.create_workspace("Acme", "acme", owner=admin_user)
-    Department.objects.create(workspace=ws, name="Sales", slug="sales")
-    Department.objects.create(workspace=ws, name="Support", slug="support")
-    return ws
+def owner(admin_user):
+    """The owner of the shared `workspace` fixture (tests/support/fixtures.py)."""
+    return admin_user
 
 
 @pytest.fixture
-def editor(make_user, workspace):
-    user = make_user("eddie")
-    services.add_member(workspace, user, Role.EDITOR)
-    return user
-
-
-@pytest.fixture
-def operator(make_user, workspace):
-    user = make_user("olga")
-    services.add_member(workspace, user, Role.OPERATOR)
-    return user
+def operator(workspace):
+    return add_user(workspace, "olga", Role.OPERATOR)
 
 
 @pytest.fixture
 def other_workspace(make_user):
     """A second tenant with its own admin and scenario."""
     owner = make_user("mallory")
-    ws = services.create_workspace("Other", "other", owner=owner)
+    ws = make_workspace("other", owner=owner)
     services.create_scenario(ws, "Secret bot", user=owner, slug="secret")
     return ws
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.builder.conftest import PASSWORD, url
+from tests.builder.conftest import url
+from tests.support.users import PASSWORD
 
 
 def test_token_for_valid_credentials_and_errors_for_bad_ones(editor, workspace):

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from builder import services
 from builder.models import Scenario
 from tests.builder.conftest import url
-from tests.builder.documents import full_document
+from tests.support.documents import full_document
 
 
 def save(client, scenario, document, revision):

@@ -13,7 +13,7 @@ from builder.schema import validate_document
 from runtime.engine.loader import compile_scenario
 from runtime.models import Channel
 from tests.builder.conftest import url
-from tests.builder.documents import full_document
+from tests.support.documents import full_document
 
 
 def condition_doc(expression: str) -> dict:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from builder.graph import check_graph, expression_names, template_names
 from builder.validation import validate
-from tests.builder.documents import edge_index, full_document, node, node_index
+from tests.support.documents import edge_index, find_node, full_document, node_index
 
 REFS = {"departments": {"sales", "support"}, "scenarios": {"faq", "welcome"}}
 
@@ -34,8 +34,8 @@ def test_duplicate_ids():
     doc["edges"].append({"id": "e0", "source": "csat", "source_port": "next", "target": "bye"})
     doc["variables"].append({"name": "email", "type": "string"})
     doc["variables"].append({"name": "channel", "type": "string"})
-    node(doc, "welcome")["data"]["buttons"].append({"id": "sales", "label": "Again"})
-    node(doc, "check")["data"]["rules"].append({"id": "else", "expression": "true"})
+    find_node(doc, "welcome")["data"]["buttons"].append({"id": "sales", "label": "Again"})
+    find_node(doc, "check")["data"]["rules"].append({"id": "else", "expression": "true"})
     found = check(doc)
     n = len(doc["nodes"]) - 1
     w, c = node_index(doc, "welcome"), node_index(doc, "check")
@@ -78,7 +78,7 @@ def test_required_port_unconnected_and_soft_ports_are_warnings():
 
 def test_soft_ports_that_cannot_fire_and_outside_window_need_no_edge():
     doc = full_document()
-    ask = node(doc, "ask_email")["data"]
+    ask = find_node(doc, "ask_email")["data"]
     ask["kind"], ask["timeout_seconds"] = "text", None
     for port in ("invalid", "timeout"):
         doc["edges"].pop(edge_index(doc, "ask_email", port))
@@ -94,8 +94,8 @@ def test_port_with_two_edges():
 
 def test_jump_targets():
     doc = full_document()
-    node(doc, "again")["data"]["node"] = "nowhere"
-    node(doc, "faq")["data"]["scenario"] = "no-such-bot"
+    find_node(doc, "again")["data"]["node"] = "nowhere"
+    find_node(doc, "faq")["data"]["scenario"] = "no-such-bot"
     found = check(doc)
     assert ("error", "jump_target_missing", "again", f"/nodes/{node_index(doc, 'again')}/data/node") in found
     assert ("error", "jump_target_missing", "faq", f"/nodes/{node_index(doc, 'faq')}/data/scenario") in found
@@ -113,7 +113,7 @@ def test_loop_without_a_waiting_node_is_an_error_and_with_one_is_fine():
     assert "score, crm" in check_graph(doc, **REFS)[[f[1] for f in found].index("infinite_loop")].message
     # A condition whose else jumps straight back to itself, without waiting:
     doc = full_document()
-    node(doc, "again")["data"]["node"] = "check"
+    find_node(doc, "again")["data"]["node"] = "check"
     assert ("error", "infinite_loop", "check", f"/nodes/{node_index(doc, 'check')}") in check(doc)
     # The original again -> welcome (buttons) loop waits for the customer: no finding.
     assert not [f for f in check(full_document()) if f[1] == "infinite_loop"]
@@ -154,16 +154,16 @@ def test_undeclared_variables_in_templates_expressions_and_targets():
 def test_builtins_and_nested_json_variables_are_known():
     doc = full_document()
     doc["variables"].append({"name": "order", "type": "json"})
-    node(doc, "bye")["data"]["text"] = "{{ order.status }} {{order.items[0].name|none}} {{last_input}} {{ rating }}"
-    node(doc, "check")["data"]["rules"][1]["expression"] = 'order["status"] == "paid" and http_status < 300'
+    find_node(doc, "bye")["data"]["text"] = "{{ order.status }} {{order.items[0].name|none}} {{last_input}} {{ rating }}"
+    find_node(doc, "check")["data"]["rules"][1]["expression"] = 'order["status"] == "paid" and http_status < 300'
     assert check(doc) == []
 
 
 def test_templates_and_expressions_that_do_not_parse():
     doc = full_document()
-    node(doc, "bye")["data"]["text"] = "Hi {{contact name}}"
-    node(doc, "media")["data"]["media"]["caption"] = "Hi {{contact_name"
-    rules = node(doc, "check")["data"]["rules"]
+    find_node(doc, "bye")["data"]["text"] = "Hi {{contact name}}"
+    find_node(doc, "media")["data"]["media"]["caption"] = "Hi {{contact_name"
+    rules = find_node(doc, "check")["data"]["rules"]
     rules[0]["expression"] = "score >= "
     rules[1]["expression"] = "__import__('os').system('id')"
     found = check(doc)
@@ -189,7 +189,7 @@ def test_expression_allowlist():
 
 def test_departments_are_checked_against_the_workspace():
     doc = full_document()
-    node(doc, "to_sales")["data"]["department"] = "billing"
+    find_node(doc, "to_sales")["data"]["department"] = "billing"
     doc["settings"]["operator_button"]["department"] = "vip"
     found = check(doc)
     assert ("error", "department_missing", "to_sales", f"/nodes/{node_index(doc, 'to_sales')}/data/department") in found

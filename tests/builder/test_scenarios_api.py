@@ -5,7 +5,7 @@ from __future__ import annotations
 from builder.models import Scenario
 from builder.schema import empty_document
 from tests.builder.conftest import url
-from tests.builder.documents import full_document
+from tests.support.documents import full_document
 
 
 def test_workspaces_lists_my_memberships_with_role(api, other_workspace):

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from builder.schema import NODE_TYPES, SCHEMA, SCHEMA_PATH, empty_document, node_ports, validate_document
 from builder.validation import validate
-from tests.builder.documents import clone, full_document, linear_document, node_index
+from tests.support.documents import clone, full_document, linear_document, node_index
 
 
 def codes(findings):

@@ -9,7 +9,7 @@ import pytest
 from builder import services
 from builder.models import Scenario
 from tests.builder.conftest import url
-from tests.builder.documents import full_document
+from tests.support.documents import full_document
 
 SCENARIO_ENDPOINTS = [
     ("get", ""),

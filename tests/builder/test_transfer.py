@@ -6,11 +6,11 @@ import copy
 import json
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from builder import services, transfer
 from builder.models import Department, Scenario, ScenarioVersion
 from builder.transfer import TransferError
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def make_doc(name: str = "Welcome", *, jump_to: str | None = None, department: s
 
 @pytest.fixture
 def user():
-    return get_user_model().objects.create_user("ed", password="x-secret-123")
+    return make_user("ed")
 
 
 @pytest.fixture

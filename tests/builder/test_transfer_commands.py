@@ -6,12 +6,14 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from builder import services
 from builder.models import Department, Scenario
+from channels_app.services import create_department
+from tests.support.users import make_user
+from tests.support.world import make_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -44,15 +46,15 @@ def make_doc(name: str, department: str = "support") -> dict:
 
 @pytest.fixture
 def user():
-    return get_user_model().objects.create_user("owner", password="pw-123456789")
+    return make_user("owner")
 
 
 @pytest.fixture
 def source(user):
-    ws = services.create_workspace("Source", "source", user)
-    Department.objects.create(workspace=ws, slug="support", name="Поддержка")
-    services.create_scenario(ws, "Заказы", user=user, slug="orders", document=make_doc("Заказы"))
-    services.create_scenario(ws, "Возвраты", user=user, slug="returns", document=make_doc("Возвраты"))
+    ws = make_workspace("source", user)
+    create_department(ws, name="Поддержка", slug="support")
+    for name, slug in (("Заказы", "orders"), ("Возвраты", "returns")):
+        services.create_scenario(ws, name, user=user, slug=slug, document=make_doc(name))
     return ws
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from builder import services
 from builder.models import Scenario, ScenarioVersion
 from tests.builder.conftest import url
-from tests.builder.documents import edge_index, full_document, node
+from tests.support.documents import edge_index, find_node, full_document
 
 
 def save(api, scenario, document):
@@ -65,8 +65,8 @@ def test_publish_at_a_stale_revision_is_409(api, scenario):
 def test_versions_list_detail_and_diff(api, scenario):
     api.post(url("acme", scenario.pk, "publish/"), {"note": "v1"}, format="json")
     doc = full_document()
-    node(doc, "welcome")["data"]["text"] = "Hello!"
-    node(doc, "welcome")["position"] = {"x": 5, "y": 5}
+    find_node(doc, "welcome")["data"]["text"] = "Hello!"
+    find_node(doc, "welcome")["position"] = {"x": 5, "y": 5}
     doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "pause"]
     doc["edges"] = [e for e in doc["edges"] if "pause" not in (e["source"], e["target"])]
     doc["edges"].append({"id": "new", "source": "crm", "source_port": "ok", "target": "media"})
@@ -105,7 +105,7 @@ def test_diff_needs_existing_versions(api, scenario):
 def test_rollback_publishes_the_old_document_as_a_new_version(api, scenario):
     api.post(url("acme", scenario.pk, "publish/"), {"note": "good"}, format="json")
     doc = full_document()
-    node(doc, "bye")["data"]["text"] = "Broken copy"
+    find_node(doc, "bye")["data"]["text"] = "Broken copy"
     save(api, scenario, doc)
     api.post(url("acme", scenario.pk, "publish/"), {"note": "bad"}, format="json")
 
@@ -117,7 +117,7 @@ def test_rollback_publishes_the_old_document_as_a_new_version(api, scenario):
     detail = api.get(url("acme", scenario.pk)).json()
     assert detail["published_version"] == 3
     # The draft (work in progress) is untouched by a rollback of what customers see.
-    assert node(detail["draft"], "bye")["data"]["text"] == "Broken copy"
+    assert find_node(detail["draft"], "bye")["data"]["text"] == "Broken copy"
     assert api.post(url("acme", scenario.pk, "versions/9/rollback/"), {}, format="json").status_code == 404
 
 

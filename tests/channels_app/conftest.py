@@ -7,7 +7,6 @@ consumers run their service calls on worker threads with their own connections a
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -15,32 +14,20 @@ from typing import Any
 
 import pytest
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import get_user_model
-from django.test import Client
 
-from builder import services as builder_services
-from builder.models import Department, Role, Workspace
-from channels_app import services
+from builder.models import Department, Workspace
 from channels_app.asgi import application
 from runtime import widget
 from runtime.models import Channel
+from tests.support.documents import document, node
+from tests.support.users import make_user
+from tests.support.world import add_departments, add_user, make_workspace, publish_document
 
 ORIGIN = "https://shop.example.com"
-PASSWORD = "Corr3ct-horse-battery"
 
 
-def node(node_id: str, kind: str, data: dict[str, Any], x: int = 0) -> dict[str, Any]:
-    return {"id": node_id, "type": kind, "position": {"x": x, "y": 0}, "data": data}
-
-
-SUPPORT_BOT = {
-    "format": "botflow/scenario",
-    "version": 1,
-    "name": "Support bot",
-    "start": "welcome",
-    "variables": [{"name": "topic", "type": "string"}],
-    "settings": {"operator_button": {"enabled": True, "label": "Call operator", "department": "support"}},
-    "nodes": [
+SUPPORT_BOT = document(
+    [
         node("welcome", "buttons", {"text": "Hi! How can we help?", "variable": "topic",
                                     "buttons": [{"id": "faq", "label": "FAQ"}, {"id": "sales", "label": "Sales"}]}),
         node("faq_answer", "message", {"text": "Our FAQ is at example.com/faq."}, 200),
@@ -50,13 +37,12 @@ SUPPORT_BOT = {
                                 "thanks_text": "Thanks for rating us {{rating}}!"}, 600),
         node("bye", "end", {"text": "Bye!"}, 800),
     ],
-    "edges": [
-        {"id": "e1", "source": "welcome", "source_port": "faq", "target": "faq_answer"},
-        {"id": "e2", "source": "faq_answer", "source_port": "next", "target": "welcome"},
-        {"id": "e3", "source": "welcome", "source_port": "sales", "target": "to_sales"},
-        {"id": "e4", "source": "csat", "source_port": "next", "target": "bye"},
-    ],
-}
+    [("welcome", "faq", "faq_answer"), ("faq_answer", "next", "welcome"), ("welcome", "sales", "to_sales"),
+     ("csat", "next", "bye")],
+    name="Support bot",
+    variables=[{"name": "topic", "type": "string"}],
+    settings={"operator_button": {"enabled": True, "label": "Call operator", "department": "support"}},
+)
 
 
 @pytest.fixture(scope="session")
@@ -77,11 +63,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
                 os.remove(name + suffix)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class World:
     workspace: Workspace
@@ -93,24 +74,15 @@ class World:
     channel: Channel
 
 
-def make_user(username: str, **extra: Any):
-    return get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
-
-
 def make_world(slug: str = "acme", *, assignment: str = Department.Assignment.OFF,
                support_hours: dict | None = None, out_of_hours_message: str = "") -> World:
     admin = make_user(f"{slug}-admin", first_name="Ada", last_name="Admin")
-    workspace = builder_services.create_workspace(slug.title(), slug, owner=admin)
-    operator = make_user(f"{slug}-olga", first_name="Olga")
-    operator2 = make_user(f"{slug}-oleg", first_name="Oleg")
-    builder_services.add_member(workspace, operator, Role.OPERATOR)
-    builder_services.add_member(workspace, operator2, Role.OPERATOR)
-    support = services.create_department(workspace, name="Support", slug="support", assignment=assignment,
-                                         business_hours_spec=support_hours, out_of_hours_message=out_of_hours_message)
-    sales = services.create_department(workspace, name="Sales", slug="sales", assignment=assignment)
-    scenario = builder_services.create_scenario(workspace, "Support bot", user=admin, slug="support-bot",
-                                                document=json.loads(json.dumps(SUPPORT_BOT)))
-    builder_services.publish(scenario, admin)
+    workspace = make_workspace(slug, admin)
+    operator = add_user(workspace, f"{slug}-olga", first_name="Olga")
+    operator2 = add_user(workspace, f"{slug}-oleg", first_name="Oleg")
+    support, sales = add_departments(workspace, assignment=assignment, business_hours_spec=support_hours,
+                                     out_of_hours_message=out_of_hours_message)
+    scenario = publish_document(workspace, "support-bot", SUPPORT_BOT, admin, name="Support bot")
     channel = widget.create_web_channel(workspace, scenario=scenario, allowed_origins=[ORIGIN])
     return World(workspace, admin, operator, operator2, support, sales, channel)
 
@@ -118,12 +90,6 @@ def make_world(slug: str = "acme", *, assignment: str = Department.Assignment.OF
 @pytest.fixture
 def world(transactional_db) -> World:
     return make_world()
-
-
-def session_cookie(user: Any) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
 
 
 def widget_communicator(channel: Channel, query: str = "", origin: str = ORIGIN) -> WebsocketCommunicator:
@@ -137,6 +103,17 @@ def inbox_communicator(cookie: str | None, workspace_slug: str) -> WebsocketComm
     if cookie:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
     return WebsocketCommunicator(application, f"/ws/inbox/?workspace={workspace_slug}", headers=headers)
+
+
+async def refusal(communicator: WebsocketCommunicator, code: str, close_code: int = 4403) -> dict[str, Any]:
+    """Connect a socket the server accepts only to say why it refuses it (a bare refusal kept the widget
+    reconnecting): the `error` frame, whose code must be `code`, once the socket is closed with `close_code`."""
+    connected, _ = await communicator.connect()
+    assert connected
+    error = await communicator.receive_json_from(timeout=5)
+    assert error["type"] == "error" and error["code"] == code, error
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": close_code}
+    return error
 
 
 async def receive_until(communicator: WebsocketCommunicator, frame_type: str, *, timeout: float = 5,

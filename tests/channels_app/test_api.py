@@ -11,7 +11,8 @@ from channels_app import queue, services
 from runtime.connectors.base import InboundMessage
 from runtime.models import Conversation
 from runtime.services import receive
-from tests.channels_app.conftest import make_user, make_world
+from tests.channels_app.conftest import make_world
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,6 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from builder.models import Role
 from builder.services import add_member
@@ -19,7 +18,9 @@ from runtime.connectors.base import InboundMessage
 from runtime.errors import ActionError
 from runtime.models import Conversation, Message
 from runtime.services import receive
-from tests.channels_app.conftest import make_user, make_world
+from tests.channels_app.conftest import make_world
+from tests.support.threads import run_together
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,37 +42,24 @@ def test_sixteen_concurrent_claimers_each_chat_claimed_exactly_once():
         chats.append(str(result.conversation_id))
     assert Conversation.objects.filter(mode="queued").count() == CHATS
 
-    barrier = threading.Barrier(CLAIMERS)
     wins: list[tuple[str, int]] = []
     refusals: Counter[str] = Counter()
-    errors: list[BaseException] = []
     lock = threading.Lock()
 
     def claimer(user):
         order = chats[:]
         random.Random(user.pk).shuffle(order)
-        try:
-            barrier.wait(timeout=30)
-            for conversation_id in order:
-                try:
-                    queue.claim(user, conversation_id)
-                except ActionError as exc:
-                    with lock:
-                        refusals[exc.code] += 1
-                else:
-                    with lock:
-                        wins.append((conversation_id, user.pk))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
+        for conversation_id in order:
+            try:
+                queue.claim(user, conversation_id)
+            except ActionError as exc:
+                with lock:
+                    refusals[exc.code] += 1
+            else:
+                with lock:
+                    wins.append((conversation_id, user.pk))
 
-    threads = [threading.Thread(target=claimer, args=(user,)) for user in operators]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    run_together([lambda user=user: claimer(user) for user in operators])
     assert sorted(c for c, _ in wins) == sorted(chats)  # every chat won exactly once
     assert refusals == Counter({"already_claimed": CLAIMERS * CHATS - CHATS})
     for conversation_id, user_id in wins:
@@ -98,25 +86,7 @@ def test_concurrent_auto_assign_workers_respect_capacity():
     assert Conversation.objects.filter(mode="queued").count() == 7  # assignment is off so far
     Department.objects.filter(pk=world.support.pk).update(assignment=Department.Assignment.LEAST_BUSY)
 
-    workers = 6
-    barrier = threading.Barrier(workers)
-    errors: list[BaseException] = []
-
-    def worker():
-        try:
-            barrier.wait(timeout=30)
-            queue.auto_assign(world.support.pk)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    run_together([lambda: queue.auto_assign(world.support.pk)] * 6)
     loads = Counter(Conversation.objects.filter(mode="live").values_list("assignee_id", flat=True))
     assert loads == Counter({world.operator.pk: 2, world.operator2.pk: 2})
     assert Conversation.objects.filter(mode="queued").count() == 3

@@ -7,7 +7,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from runtime.models import Conversation, Message
-from tests.channels_app.conftest import inbox_communicator, receive_until, session_cookie, widget_communicator
+from tests.channels_app.conftest import inbox_communicator, receive_until, widget_communicator
+from tests.support.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,13 +12,8 @@ from channels_app.models import AssignmentEvent, OperatorStatus
 from runtime.connectors.base import InboundMessage
 from runtime.models import Conversation, Message
 from runtime.services import receive
-from tests.channels_app.conftest import (
-    inbox_communicator,
-    make_user,
-    make_world,
-    receive_until,
-    session_cookie,
-)
+from tests.channels_app.conftest import inbox_communicator, make_world, receive_until
+from tests.support.users import make_user, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,8 @@ from runtime.connectors.base import InboundMessage
 from runtime.models import Conversation
 from runtime.realtime import publish as realtime
 from runtime.services import receive
-from tests.channels_app.conftest import ORIGIN, make_world, node
+from tests.channels_app.conftest import ORIGIN, make_world
+from tests.support.documents import node
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

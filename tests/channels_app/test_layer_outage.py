@@ -14,28 +14,25 @@ import contextlib
 import inspect
 import json
 import os
-import queue
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from runtime.models import Conversation, Message
 from runtime.realtime.layer import CLOSE_LAYER_UNAVAILABLE
-from tests.channels_app.conftest import ORIGIN, make_world, session_cookie
-from tests.channels_app.test_two_processes import LISTENING, _database_env
+from tests.channels_app.conftest import ORIGIN, make_world
+from tests.support.processes import Daphne, server_env
+from tests.support.users import session_cookie
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -44,7 +41,6 @@ pytestmark = [
                        reason="needs the redis-server binary"),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60  # seconds any wait may take before the test fails (a bound, never a timing assertion)
 
 
@@ -86,60 +82,8 @@ class RedisServer:
             self.process.wait(timeout=10)
 
 
-class Daphne:
-    """A daphne process on the test database; keeps its log lines (to count what it logged)."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", "channels_app.asgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.log: list[str] = []
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def drain() -> None:  # keep reading so the process never blocks on a full pipe
-            for line in self.process.stderr:
-                self.log.append(line)
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=drain, daemon=True).start()
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            match = LISTENING.search(line)
-            if match:
-                self.port = int(match.group(1))
-                return
-        self.process.kill()
-        raise RuntimeError("daphne did not start:\n" + "".join(self.log[-30:]))
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-    def count(self, text: str) -> int:
-        return sum(text in line for line in self.log)
-
-
 def _env(redis_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "channels_app.settings",
-        "REDIS_URL": redis_url,
-        "DEBUG": "1",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "LOG_LEVEL": "INFO",  # daphne logs the port it bound at INFO
-        **_database_env(),
-    }
+    return server_env(REDIS_URL=redis_url)
 
 
 async def _eventually(condition: Any, what: str) -> None:

@@ -14,7 +14,8 @@ from channels.db import database_sync_to_async
 from runtime.realtime import layer as realtime_layer
 from runtime.realtime import publish as realtime
 from runtime.realtime.layer import CLOSE_LAYER_UNAVAILABLE, LayerHealth
-from tests.channels_app.conftest import inbox_communicator, receive_until, session_cookie, widget_communicator
+from tests.channels_app.conftest import inbox_communicator, receive_until, widget_communicator
+from tests.support.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,6 @@ heartbeat renews its rows, stays online. Before socket rows and the sweep, the c
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import timedelta
 
 import pytest
@@ -15,9 +14,11 @@ from django.db import connection
 from websockets.asyncio.client import connect
 
 from channels_app.models import InboxSocket, OperatorStatus
-from tests.channels_app.conftest import make_world, session_cookie
-from tests.channels_app.test_two_processes import _database_env, _start_daphne, _until
-from tests.runtime.pipeline.live_workers import WorkerProcess, wait_until, worker_env
+from tests.channels_app.conftest import make_world
+from tests.channels_app.test_two_processes import _until
+from tests.runtime.pipeline.live_workers import wait_until, worker_env
+from tests.support.processes import DbWorker, running_servers, server_env
+from tests.support.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXPIRY = 5  # seconds without renewal before a socket row counts as a crashed server's
@@ -27,18 +28,9 @@ HEARTBEAT = 1
 @pytest.fixture
 def servers(transactional_db):
     world = make_world()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "channels_app.settings", "DEBUG": "1",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECRET_KEY": settings.SECRET_KEY, "LOG_LEVEL": "INFO",
-           "PRESENCE_HEARTBEAT_SECONDS": str(HEARTBEAT), "PRESENCE_EXPIRY_SECONDS": str(EXPIRY), **_database_env()}
-    started = []
-    try:
-        for _ in range(2):
-            started.append(_start_daphne(env))
+    env = server_env(PRESENCE_HEARTBEAT_SECONDS=str(HEARTBEAT), PRESENCE_EXPIRY_SECONDS=str(EXPIRY))
+    with running_servers(2, env) as started:
         yield world, started
-    finally:
-        for process, _ in started:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def _status(user, workspace) -> OperatorStatus:
@@ -63,7 +55,8 @@ async def _inbox(port: int, user):
 
 
 async def test_operators_of_a_crashed_server_go_offline_and_the_others_stay_online(servers):
-    world, [(crashing, crashing_port), (_, live_port)] = servers
+    world, [crashing_server, live_server] = servers
+    crashing, crashing_port, live_port = crashing_server.process, crashing_server.port, live_server.port
     worker = None
     try:
         async with await _inbox(crashing_port, world.operator) as olga, \
@@ -76,7 +69,7 @@ async def test_operators_of_a_crashed_server_go_offline_and_the_others_stay_onli
 
             crashing.kill()  # SIGKILL: Olga's socket is never closed by its server
             await asyncio.to_thread(crashing.wait, 10)
-            worker = WorkerProcess("live", worker_env(PRESENCE_EXPIRY_SECONDS=EXPIRY, TASK_LEASE_SECONDS=2))
+            worker = DbWorker(worker_env(PRESENCE_EXPIRY_SECONDS=EXPIRY, TASK_LEASE_SECONDS=2), "live")
             await asyncio.to_thread(worker.wait_started)
 
             def olga_offline() -> bool:

@@ -15,13 +15,8 @@ from runtime.connectors.base import InboundMessage
 from runtime.errors import ActionError
 from runtime.models import Conversation, Message
 from runtime.services import receive
-from tests.channels_app.conftest import (
-    inbox_communicator,
-    make_world,
-    receive_until,
-    session_cookie,
-    widget_communicator,
-)
+from tests.channels_app.conftest import inbox_communicator, make_world, receive_until, widget_communicator
+from tests.support.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

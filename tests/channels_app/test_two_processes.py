@@ -10,96 +10,23 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import queue
-import re
-import subprocess
-import sys
-import threading
-import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from websockets.asyncio.client import connect
 
-from tests.channels_app.conftest import ORIGIN, make_world, session_cookie
+from tests.channels_app.conftest import ORIGIN, make_world
+from tests.support.processes import running_servers, server_env
+from tests.support.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ROOT = Path(__file__).resolve().parents[2]
-LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
-
-
-def _database_env() -> dict[str, str]:
-    db = connection.settings_dict
-    if settings.IS_POSTGRES:
-        user = db.get("USER") or "postgres"
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        host = db.get("HOST") or "127.0.0.1"
-        port = db.get("PORT") or 5432
-        return {"DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"}
-    return {"DATABASE_URL": "", "SQLITE_PATH": str(db["NAME"])}
-
-
-def _start_daphne(env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    """Start daphne on a free port (port 0) and read the port it bound from its startup log."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", "channels_app.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def drain() -> None:  # keep reading so the process never blocks on a full pipe
-        for line in process.stderr:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=drain, daemon=True).start()
-    seen = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            continue
-        if line is None:
-            break
-        seen.append(line)
-        match = LISTENING.search(line)
-        if match:
-            return process, int(match.group(1))
-    process.kill()
-    raise RuntimeError("daphne did not start:\n" + "".join(seen[-30:]))
-
 
 @pytest.fixture
 def two_servers(transactional_db):
     world = make_world()
     cookie = session_cookie(world.operator)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "channels_app.settings",
-        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3",
-        "DEBUG": "1",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "LOG_LEVEL": "INFO",  # daphne logs the port it bound at INFO
-        **_database_env(),
-    }
-    processes = []
-    try:
-        for _ in range(2):
-            processes.append(_start_daphne(env))
-        yield world, cookie, [port for _, port in processes]
-    finally:
-        for process, _ in processes:
-            process.terminate()
-        for process, _ in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    env = server_env(REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3")
+    with running_servers(2, env) as servers:
+        yield world, cookie, [server.port for server in servers]
 
 
 async def _until(ws, frame_type, match=lambda f: True, timeout=15):

@@ -15,7 +15,7 @@ from channels_app.asgi import application
 from channels_app.consumers import WidgetConsumer
 from runtime import widget
 from runtime.models import Contact, Conversation, Message
-from tests.channels_app.conftest import receive_until, widget_communicator
+from tests.channels_app.conftest import receive_until, refusal, widget_communicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,12 +102,8 @@ async def test_unknown_widget_key_refuses_the_handshake(world):
     class Fake:
         key = "no-such-key"
 
-    communicator = widget_communicator(Fake)
-    connected, _ = await communicator.connect()
-    assert connected  # only to say why: a bare refusal kept the widget reconnecting
-    error = await communicator.receive_json_from(timeout=5)
-    assert error["code"] == "unknown_widget" and "data-key" in error["message"]
-    assert (await communicator.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4403}
+    error = await refusal(widget_communicator(Fake), "unknown_widget")
+    assert "data-key" in error["message"]
     assert await counts() == before
 
 
@@ -115,21 +111,10 @@ async def test_foreign_origin_is_told_why_then_closed_and_creates_nothing(world)
     """A refused Origin is accepted only to say why (the site owner reads it in the console), then closed
     with 4403: a refusal before accept reaches a browser as a bare 403 and the widget kept reconnecting."""
     before = await counts()
-    communicator = widget_communicator(world.channel, origin="https://evil.example.net")
-    connected, _ = await communicator.connect()
-    assert connected
-    error = await communicator.receive_json_from(timeout=5)
-    assert error["type"] == "error" and error["code"] == "origin_not_allowed"
+    error = await refusal(widget_communicator(world.channel, origin="https://evil.example.net"), "origin_not_allowed")
     assert "https://evil.example.net" in error["message"] and "allowed origins" in error["message"]
     assert world.channel.name in error["message"]
-    closed = await communicator.receive_output(timeout=5)
-    assert closed == {"type": "websocket.close", "code": 4403}
-    missing = widget_communicator(world.channel, origin="")
-    connected, _ = await missing.connect()
-    assert connected
-    error = await missing.receive_json_from(timeout=5)
-    assert error["code"] == "origin_not_allowed"
-    assert (await missing.receive_output(timeout=5))["code"] == 4403
+    await refusal(widget_communicator(world.channel, origin=""), "origin_not_allowed")
     assert await counts() == before
 
 

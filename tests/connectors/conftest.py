@@ -9,18 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
-from builder import services as builder_services
-from builder.models import Role, Workspace
-from channels_app import services as inbox_services
+from builder.models import Workspace
 from runtime import services as pipeline
 from runtime.channels_api import create_messenger_channel
 from runtime.connectors import telegram as telegram_module
 from runtime.connectors.builtin import register_builtin
 from runtime.connectors.double import ProviderDouble
 from runtime.models import Channel, Message
+from tests.support.documents import document, node
+from tests.support.users import make_user
+from tests.support.world import add_departments, add_user, make_workspace, publish_document
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT_TOKEN = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -34,31 +34,19 @@ def payload(name: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / f"{name}.json").read_text())
 
 
-def node(node_id: str, kind: str, data: dict[str, Any], x: int = 0) -> dict[str, Any]:
-    return {"id": node_id, "type": kind, "position": {"x": x, "y": 0}, "data": data}
-
-
-MENU_BOT = {
-    "format": "botflow/scenario",
-    "version": 1,
-    "name": "Menu bot",
-    "start": "menu",
-    "variables": [],
-    "settings": {"operator_button": {"enabled": True, "label": "Call operator", "department": "support"}},
-    "nodes": [
+MENU_BOT = document(
+    [
         node("menu", "buttons", {"text": "Hi {{contact_name|there}}! How can we help?",
                                  "buttons": [{"id": "sales", "label": "Talk to sales"},
                                              {"id": "support", "label": "Support"}]}),
         node("sales_info", "message", {"text": "Sales are open 9-18. Source: {{ref|direct}}"}, 200),
         node("support_info", "message", {"text": "Support answers within a day."}, 200),
     ],
-    "edges": [
-        {"id": "e1", "source": "menu", "source_port": "sales", "target": "sales_info"},
-        {"id": "e2", "source": "menu", "source_port": "support", "target": "support_info"},
-        {"id": "e3", "source": "sales_info", "source_port": "next", "target": "menu"},
-        {"id": "e4", "source": "support_info", "source_port": "next", "target": "menu"},
-    ],
-}
+    [("menu", "sales", "sales_info"), ("menu", "support", "support_info"), ("sales_info", "next", "menu"),
+     ("support_info", "next", "menu")],
+    name="Menu bot",
+    settings={"operator_button": {"enabled": True, "label": "Call operator", "department": "support"}},
+)
 
 
 @dataclass
@@ -69,19 +57,6 @@ class World:
     telegram: Channel
     whatsapp: Channel
     secrets: dict[str, dict[str, str]]  # generated secrets per kind (webhook_secret / verify_token)
-
-
-@pytest.fixture(autouse=True)
-def fresh_scenario_cache():
-    """Compiled scenarios are cached per version id; test databases reuse ids, so start each test empty."""
-    from runtime.engine.loader import clear_cache
-    from runtime.pipeline import scenarios
-
-    scenarios._cache.clear()
-    clear_cache()
-    yield
-    scenarios._cache.clear()
-    clear_cache()
 
 
 @pytest.fixture
@@ -100,20 +75,12 @@ def double(settings):
         telegram_module._limiter = None
 
 
-def make_user(username: str):
-    return get_user_model().objects.create_user(username=username)  # no password: tests use force_login
-
-
 def make_world(slug: str = "acme", document: dict[str, Any] | None = None) -> World:
     admin = make_user(f"{slug}-admin")
-    workspace = builder_services.create_workspace(slug.title(), slug, owner=admin)
-    operator = make_user(f"{slug}-olga")
-    builder_services.add_member(workspace, operator, Role.OPERATOR)
-    inbox_services.create_department(workspace, name="Support", slug="support")
-    inbox_services.create_department(workspace, name="Sales", slug="sales")
-    scenario = builder_services.create_scenario(workspace, "Menu bot", user=admin, slug="menu-bot",
-                                                document=json.loads(json.dumps(document or MENU_BOT)))
-    builder_services.publish(scenario, admin)
+    workspace = make_workspace(slug, admin)
+    operator = add_user(workspace, f"{slug}-olga")
+    add_departments(workspace)
+    scenario = publish_document(workspace, "menu-bot", document or MENU_BOT, admin, name="Menu bot")
     telegram, tg_generated = create_messenger_channel(
         workspace, kind="telegram", name="Shop bot", secrets={"bot_token": BOT_TOKEN}, scenario=scenario)
     whatsapp, wa_generated = create_messenger_channel(

@@ -16,8 +16,9 @@ from builder import services as builder_services
 from builder.models import Role
 from runtime.models import Channel, Conversation
 from runtime.widget import create_web_channel
+from tests.support.users import make_user
 
-from .conftest import MENU_BOT, make_user, make_world, payload, post_telegram
+from .conftest import MENU_BOT, make_world, payload, post_telegram
 
 pytestmark = pytest.mark.django_db
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from runtime.models import Message
+from tests.support.threads import run_together
 
 from .conftest import make_world, payload, post_telegram, post_whatsapp
 
@@ -19,24 +17,8 @@ def tworld(transactional_db, double):
 
 
 def _race(send, copies: int = 4) -> list[int]:
-    barrier = threading.Barrier(copies)
     statuses: list[int] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            status = send().status_code
-            with lock:
-                statuses.append(status)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(copies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_together([lambda: statuses.append(send().status_code)] * copies)  # list.append is atomic
     return statuses
 
 

@@ -19,17 +19,9 @@ from channels_app import queue
 from channels_app import services as inbox
 from runtime.channels_api import create_messenger_channel, webhook_url
 from runtime.models import Conversation, Message
+from tests.support.users import make_user
 
-from .conftest import (
-    ACCESS_TOKEN,
-    APP_SECRET,
-    BOT_TOKEN,
-    PHONE_NUMBER_ID,
-    WABA_ID,
-    make_user,
-    payload,
-    run_deliveries,
-)
+from .conftest import ACCESS_TOKEN, APP_SECRET, BOT_TOKEN, PHONE_NUMBER_ID, WABA_ID, payload, run_deliveries
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

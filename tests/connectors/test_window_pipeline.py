@@ -16,17 +16,9 @@ from channels_app import services as inbox
 from runtime import services as pipeline
 from runtime.errors import ActionError
 from runtime.models import Conversation, Message, MessageTemplate
+from tests.support.documents import node
 
-from .conftest import (
-    MENU_BOT,
-    make_world,
-    node,
-    payload,
-    post_telegram,
-    post_whatsapp,
-    run_deliveries,
-    wa_message,
-)
+from .conftest import MENU_BOT, make_world, payload, post_telegram, post_whatsapp, run_deliveries, wa_message
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 

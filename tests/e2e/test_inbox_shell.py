@@ -7,54 +7,35 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 
 from builder import services as builder_services
 from builder.models import Role
 from channels_app import views
 from runtime import widget
+from tests.support.documents import document, node
+from tests.support.users import PASSWORD, make_user
+from tests.support.world import add_user, make_workspace, publish_document
 
-PASSWORD = "Corr3ct-horse-battery"
-
-
-def node(node_id: str, kind: str, data: dict[str, Any], x: int = 0) -> dict[str, Any]:
-    return {"id": node_id, "type": kind, "position": {"x": x, "y": 0}, "data": data}
-
-
-BOT = {
-    "format": "botflow/scenario",
-    "version": 1,
-    "name": "Shop bot",
-    "start": "welcome",
-    "nodes": [
+BOT = document(
+    [
         node("welcome", "buttons", {"text": "Hi! How can we help?",
                                     "buttons": [{"id": "order", "label": "My order"}]}),
         node("to_support", "handoff", {"message": "Connecting you…"}, 200),
         node("csat", "rating", {"prompt": "How did we do?", "ask_comment": False}, 400),
         node("bye", "end", {"text": "Bye!"}, 600),
     ],
-    "edges": [
-        {"id": "e1", "source": "welcome", "source_port": "order", "target": "to_support"},
-        {"id": "e2", "source": "csat", "source_port": "next", "target": "bye"},
-    ],
-}
+    [("welcome", "order", "to_support"), ("csat", "next", "bye")],
+    name="Shop bot",
+)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_workspace(slug: str) -> dict[str, Any]:
-    users = get_user_model().objects
-    admin = users.create_user(username=f"{slug}-admin", password=PASSWORD)
-    operator = users.create_user(username=f"{slug}-operator", password=PASSWORD)
-    workspace = builder_services.create_workspace(slug.title(), slug, owner=admin)
-    builder_services.add_member(workspace, operator, Role.OPERATOR)
-    scenario = builder_services.create_scenario(workspace, "Shop bot", user=admin, slug="shop",
-                                                document=json.loads(json.dumps(BOT)))
-    builder_services.publish(scenario, admin)
+def make_shop(slug: str) -> dict[str, Any]:
+    """A workspace with its admin, an operator and a published bot on a web channel."""
+    admin = make_user(f"{slug}-admin")
+    workspace = make_workspace(slug, admin)
+    operator = add_user(workspace, f"{slug}-operator", Role.OPERATOR)
+    scenario = publish_document(workspace, "shop", BOT, admin, name="Shop bot")
     channel = widget.create_web_channel(workspace, scenario=scenario, allowed_origins=["*"], title=f"{slug} help",
                                         color="#0f766e", subtitle="Replies in minutes")
     return {"workspace": workspace, "admin": admin, "operator": operator, "channel": channel}
@@ -76,7 +57,7 @@ def test_inbox_requires_login(client):
 
 @pytest.mark.django_db
 def test_inbox_is_refused_to_a_user_without_a_workspace(client):
-    get_user_model().objects.create_user(username="stranger", password=PASSWORD)
+    make_user("stranger")
     client.login(username="stranger", password=PASSWORD)
     response = client.get("/inbox/")
     assert response.status_code == 403
@@ -85,7 +66,7 @@ def test_inbox_is_refused_to_a_user_without_a_workspace(client):
 
 @pytest.mark.django_db
 def test_inbox_shell_gives_the_operator_their_workspace_socket_and_departments(client):
-    acme = make_workspace("acme")
+    acme = make_shop("acme")
     builder_services.create_workspace("Other", "other")
     from channels_app import services as inbox_services
 
@@ -104,7 +85,7 @@ def test_inbox_shell_gives_the_operator_their_workspace_socket_and_departments(c
 
 @pytest.mark.django_db
 def test_widget_config_is_public_but_only_the_look(client):
-    acme = make_workspace("acme")
+    acme = make_shop("acme")
     response = client.get(f"/api/widget/{acme['channel'].key}/config")
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
@@ -145,7 +126,7 @@ def test_widget_js_missing_is_a_404(tmp_path, settings):
 
 @pytest.mark.django_db
 def test_return_to_bot_picker_lists_the_conversation_scenario_nodes(client):
-    acme = make_workspace("acme")
+    acme = make_shop("acme")
     session = widget.start_session(acme["channel"])
     client.login(username="acme-operator", password=PASSWORD)
     response = client.get(f"/inbox/conversations/{session['conversation_id']}/nodes")
@@ -158,8 +139,8 @@ def test_return_to_bot_picker_lists_the_conversation_scenario_nodes(client):
 
 @pytest.mark.django_db
 def test_another_workspace_cannot_read_a_conversation_nodes(client):
-    acme = make_workspace("acme")
-    make_workspace("globex")
+    acme = make_shop("acme")
+    make_shop("globex")
     session = widget.start_session(acme["channel"])
     client.login(username="globex-operator", password=PASSWORD)
     url = f"/inbox/conversations/{session['conversation_id']}/nodes"

@@ -11,7 +11,8 @@ from runtime.engine.events import ButtonPress, StepContext, Text
 from runtime.engine.interpreter import step
 from runtime.engine.loader import compile_scenario
 from runtime.engine.state import State
-from tests.runtime.enginekit import doc, node
+from tests.support.documents import document as doc
+from tests.support.documents import node
 
 
 def main(n: int = 200_000) -> None:

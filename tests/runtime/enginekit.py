@@ -1,54 +1,26 @@
-"""Helpers for pure engine tests: build scenario documents and drive a conversation through `step`."""
+"""Helpers for pure engine tests: drive a conversation through `step` (documents: tests/support/documents)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from runtime.engine import effects as fx
-from runtime.engine.events import (
-    ButtonPress,
-    Event,
-    HttpResult,
-    Released,
-    Start,
-    StepContext,
-    Text,
-    TimerFired,
-)
+from runtime.engine import events as ev
 from runtime.engine.interpreter import step
 from runtime.engine.loader import compile_scenario
 from runtime.engine.state import State
 
 
-def node(node_id: str, node_type: str, **data: Any) -> dict[str, Any]:
-    return {"id": node_id, "type": node_type, "position": {"x": 0, "y": 0}, "data": data}
-
-
-def doc(nodes: list[dict[str, Any]], edges: list[tuple[str, str, str]] = (), *, start: str | None = None,
-        settings: dict[str, Any] | None = None, variables: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A scenario document; edges as (source, port, target)."""
-    return {
-        "format": "botflow/scenario",
-        "version": 1,
-        "name": "test",
-        "start": start or nodes[0]["id"],
-        "variables": variables or [],
-        "settings": settings or {},
-        "nodes": nodes,
-        "edges": [{"id": f"e{i}", "source": s, "source_port": p, "target": t} for i, (s, p, t) in enumerate(edges)],
-    }
-
-
 class Bot:
     """A conversation under test: feeds events, keeps the state, exposes the last step's effects."""
 
-    def __init__(self, document: dict[str, Any], ctx: StepContext | None = None) -> None:
+    def __init__(self, document: dict[str, Any], ctx: ev.StepContext | None = None) -> None:
         self.scenario = compile_scenario(document)
         self.state = State()
-        self.ctx = ctx or StepContext()
+        self.ctx = ctx or ev.StepContext()
         self.effects: tuple[fx.Effect, ...] = ()
 
-    def send(self, event: Event) -> tuple[fx.Effect, ...]:
+    def send(self, event: ev.Event) -> tuple[fx.Effect, ...]:
         before = self.state.to_dict()
         result = step(self.scenario, self.state, event, self.ctx)
         assert self.state.to_dict() == before, "step must not mutate the state it was given"
@@ -57,23 +29,23 @@ class Bot:
         return self.effects
 
     def start(self, ref: str = "", channel: str = "web") -> tuple[fx.Effect, ...]:
-        return self.send(Start(ref=ref, channel=channel))
+        return self.send(ev.Start(ref=ref, channel=channel))
 
     def say(self, text: str) -> tuple[fx.Effect, ...]:
-        return self.send(Text(text))
+        return self.send(ev.Text(text))
 
     def press(self, button_id: str, label: str = "") -> tuple[fx.Effect, ...]:
-        return self.send(ButtonPress(button_id, label))
+        return self.send(ev.ButtonPress(button_id, label))
 
     def fire(self, timer_id: str | None = None) -> tuple[fx.Effect, ...]:
-        return self.send(TimerFired(timer_id or self.state.timer_id or "none"))
+        return self.send(ev.TimerFired(timer_id or self.state.timer_id or "none"))
 
     def http(self, status: int | None = 200, body: Any = None, error: str | None = None,
              request_id: str | None = None) -> tuple[fx.Effect, ...]:
-        return self.send(HttpResult(request_id or self.state.request_id or "none", status, body, error))
+        return self.send(ev.HttpResult(request_id or self.state.request_id or "none", status, body, error))
 
     def release(self, node_id: str | None = None) -> tuple[fx.Effect, ...]:
-        return self.send(Released(node_id))
+        return self.send(ev.Released(node_id))
 
     # --- reading effects ---
     def of(self, kind: type) -> list[Any]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from builder.schema import validate_document
 from runtime.engine import effects as fx
-from tests.runtime.enginekit import Bot, doc, node
+from tests.runtime.enginekit import Bot
+from tests.support.documents import document as doc
+from tests.support.documents import node
 
 VARIABLES = [{"name": n, "type": "string"} for n in ("email", "client_mail", "who", "name")]
 

@@ -5,7 +5,9 @@ import pytest
 from runtime.engine import effects as fx
 from runtime.engine.events import StepContext
 from runtime.engine.texts import DEFAULT_OPERATOR_KEYWORDS
-from tests.runtime.enginekit import Bot, doc, node
+from tests.runtime.enginekit import Bot
+from tests.support.documents import document as doc
+from tests.support.documents import node
 
 OP = fx.OPERATOR_BUTTON_ID
 

@@ -2,7 +2,8 @@ import pytest
 
 from runtime.engine import ir
 from runtime.engine.loader import ScenarioError, compile_cached, compile_scenario, parse_json_path
-from tests.runtime.enginekit import doc, node
+from tests.support.documents import document as doc
+from tests.support.documents import node
 
 
 def good():

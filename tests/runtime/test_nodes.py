@@ -7,7 +7,9 @@ import pytest
 from runtime.engine import effects as fx
 from runtime.engine.events import HttpResult, OutsideWindow, StepContext, TimerFired
 from runtime.engine.state import State
-from tests.runtime.enginekit import Bot, doc, node
+from tests.runtime.enginekit import Bot
+from tests.support.documents import document as doc
+from tests.support.documents import node
 
 OP = fx.OPERATOR_BUTTON_ID
 

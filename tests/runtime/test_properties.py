@@ -7,17 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime.engine import effects as fx
+from runtime.engine import events as ev
 from runtime.engine import ir
-from runtime.engine.events import (
-    ButtonPress,
-    HttpResult,
-    OutsideWindow,
-    Released,
-    Start,
-    StepContext,
-    Text,
-    TimerFired,
-)
 from runtime.engine.interpreter import step
 from runtime.engine.loader import compile_scenario
 from runtime.engine.state import INPUT, State
@@ -105,15 +96,15 @@ def scenarios():
 
 def customer_actions(state, last_buttons):
     """Every kind of event a customer, a timer, an HTTP call or an operator can produce here."""
-    events = [Text(t) for t in TEXTS]
-    events += [ButtonPress(b.id, b.label) for b in last_buttons if b.id != OP]
-    events += [ButtonPress("stale-button"), TimerFired("t-stale"), HttpResult("h-stale", 200, {})]
+    events = [ev.Text(t) for t in TEXTS]
+    events += [ev.ButtonPress(b.id, b.label) for b in last_buttons if b.id != OP]
+    events += [ev.ButtonPress("stale-button"), ev.TimerFired("t-stale"), ev.HttpResult("h-stale", 200, {})]
     if state.timer_id:
-        events.append(TimerFired(state.timer_id))
+        events.append(ev.TimerFired(state.timer_id))
     if state.request_id:
-        events += [HttpResult(state.request_id, 200, {"a": [{"b": "x"}]}), HttpResult(state.request_id, None, None,
+        events += [ev.HttpResult(state.request_id, 200, {"a": [{"b": "x"}]}), ev.HttpResult(state.request_id, None, None,
                                                                                        "timeout")]
-    events += [Released(None), Start(ref="r", channel="telegram"), OutsideWindow(state.node_id or "n0")]
+    events += [ev.Released(None), ev.Start(ref="r", channel="telegram"), ev.OutsideWindow(state.node_id or "n0")]
     return events
 
 
@@ -128,19 +119,19 @@ def check_step(sc, state, event, ctx):
 def assert_escape(sc, state, ctx, keyword):
     """From an interactive step, one action reaches a person."""
     if sc.settings.operator_enabled:
-        pressed = step(sc, state, ButtonPress(OP), ctx)
+        pressed = step(sc, state, ev.ButtonPress(OP), ctx)
         assert any(isinstance(e, fx.Handoff) and e.reason == "button" for e in pressed.effects)
-    typed = step(sc, state, Text(keyword), ctx)
+    typed = step(sc, state, ev.Text(keyword), ctx)
     assert any(isinstance(e, fx.Handoff) and e.reason == "keyword" for e in typed.effects), (keyword, state)
 
 
 @settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sc=scenarios(), data=st.data())
 def test_escape_is_one_action_away_and_step_never_raises(sc, data):
-    ctx = StepContext(max_transitions=30, outside_window=data.draw(st.booleans()),
+    ctx = ev.StepContext(max_transitions=30, outside_window=data.draw(st.booleans()),
                       business_hours=data.draw(st.booleans()), contact={"name": "Ann"})
     keywords = sc.settings.operator_keywords or DEFAULT_OPERATOR_KEYWORDS
-    result = check_step(sc, State(), Start(ref="x"), ctx)
+    result = check_step(sc, State(), ev.Start(ref="x"), ctx)
     state, buttons = result.state, ()
     for _ in range(12):
         sent = [e for e in result.effects if isinstance(e, fx.SendMessage)]
@@ -157,8 +148,8 @@ def test_escape_is_one_action_away_and_step_never_raises(sc, data):
 @settings(max_examples=40, deadline=None, database=None)
 @given(sc=scenarios(), data=st.data())
 def test_every_event_at_every_visited_state_is_handled(sc, data):
-    ctx = StepContext(max_transitions=30)
-    state = check_step(sc, State(), Start(), ctx).state
+    ctx = ev.StepContext(max_transitions=30)
+    state = check_step(sc, State(), ev.Start(), ctx).state
     for _ in range(5):
         events = customer_actions(state, ())
         for event in events:

@@ -50,12 +50,3 @@ def inbound_texts(conversation_id: Any) -> list[str]:
 
     return list(Message.objects.filter(conversation_id=conversation_id, direction="in").order_by("seq")
                 .values_list("text", flat=True))
-
-
-def clear_scenario_caches() -> None:
-    """Compiled scenarios are cached per version id and test databases reuse ids: start each world empty."""
-    from runtime.engine.loader import clear_cache
-    from runtime.pipeline import scenarios
-
-    scenarios._cache.clear()
-    clear_cache()

@@ -12,13 +12,7 @@ import sys
 import pytest
 from django.test import Client
 
-from tests.api_fuzz.conftest import build_world
 from tests.settings.test_settings import ROOT
-
-
-@pytest.fixture
-def alpha(db):
-    return build_world("alpha")
 
 
 @pytest.fixture

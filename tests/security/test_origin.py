@@ -8,7 +8,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from channels_app.asgi import application
-from tests.channels_app.conftest import make_world, receive_until, session_cookie
+from tests.channels_app.conftest import make_world, receive_until
+from tests.support.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,7 +25,7 @@ from tests.connectors import conftest as messenger
 from tests.connectors.conftest import ACCESS_TOKEN, WABA_ID
 
 # The messenger suite's fixtures: the provider double at the configured bases, a workspace with channels.
-double, world, fresh_scenario_cache = messenger.double, messenger.world, messenger.fresh_scenario_cache
+double, world = messenger.double, messenger.world
 
 NEW_TOKEN = "7000000001:BBBdqTcvCH1vGWJxfSeofSAs0K5PALDnew"
 MARKER = "internal-answer-7f3a"

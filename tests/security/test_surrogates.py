@@ -20,9 +20,8 @@ from builder.text_input import find_bad_text
 from runtime.channels_api import create_messenger_channel
 from runtime.connectors.double import ProviderDouble
 from runtime.models import Message
-from tests.api_fuzz.conftest import build_world
 from tests.api_fuzz.test_cross_workspace import METHODS, Route, _methods, _walk, object_params, url_for
-from tests.builder.documents import full_document
+from tests.support.documents import full_document
 
 BAD = "caf\ud800e"
 # Form posts (Django decodes form bytes with replacement characters, so no surrogate can arrive) and routes
@@ -80,11 +79,6 @@ def ordinary_body(world: Any) -> dict[str, Any]:
         "operators": [world.editor.pk], "assignment": "off", "language": "en", "body": "Hi",
         "node": {"method": "GET", "url": "https://example.com/"}, "username": "x", "password": "y",
     }
-
-
-@pytest.fixture
-def alpha(db):
-    return build_world("alpha")
 
 
 @pytest.fixture
@@ -192,7 +186,8 @@ async def test_widget_frame_with_a_lone_surrogate_is_an_error_frame(transactiona
 
 @pytest.mark.django_db(transaction=True)
 async def test_inbox_frame_with_a_lone_surrogate_is_an_error_frame(transactional_db):
-    from tests.channels_app.conftest import inbox_communicator, make_world, receive_until, session_cookie
+    from tests.channels_app.conftest import inbox_communicator, make_world, receive_until
+    from tests.support.users import session_cookie
 
     world = await database_sync_to_async(make_world)()
     cookie = await database_sync_to_async(session_cookie)(world.operator)

@@ -15,22 +15,20 @@ from pathlib import Path
 import pytest
 import time_machine
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from runtime.models import Contact, Conversation, Message
-from tests.channels_app.conftest import make_world
-from tests.security._widget import clear_scenario_caches, drain, inbound_texts, open_session, widget_socket
+from tests.channels_app.conftest import make_world, refusal
+from tests.security._widget import drain, inbound_texts, open_session, widget_socket
+from tests.support.users import PASSWORD, make_user
 
-PASSWORD = "Corr3ct-horse-battery"
 LOCKOUT = 600
 
 
 @pytest.fixture
 def limits(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LOGIN_FAILURES_PER_ACCOUNT = 3
     settings.LOGIN_FAILURES_PER_IP = 5
     settings.LOGIN_LOCKOUT_SECONDS = LOCKOUT
@@ -39,7 +37,7 @@ def limits(settings):
 
 @pytest.fixture
 def users(db, limits):
-    return [get_user_model().objects.create_user(username=name, password=PASSWORD) for name in ("eddie", "fay")]
+    return [make_user(name) for name in ("eddie", "fay")]
 
 
 def later(seconds: int) -> time_machine.travel:
@@ -131,9 +129,7 @@ def test_failures_on_the_token_endpoint_lock_the_login_page_too(users):
 
 
 @pytest.fixture
-def world(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    clear_scenario_caches()
+def world(transactional_db):
     return make_world()
 
 
@@ -152,13 +148,8 @@ async def test_new_widget_conversations_are_limited_per_address(world, settings)
         await socket.disconnect()
     before = await counts()
 
-    refused = widget_socket(world.channel, ip="203.0.113.7")
-    connected, _ = await refused.connect()
-    assert connected
-    error = await refused.receive_json_from(timeout=5)
-    assert error["type"] == "error" and error["code"] == "rate_limited"
+    error = await refusal(widget_socket(world.channel, ip="203.0.113.7"), "rate_limited", 4429)
     assert "wait a minute" in error["message"]
-    assert await refused.receive_output(timeout=5) == {"type": "websocket.close", "code": 4429}
     assert await counts() == before  # nothing created
 
     # Another address starts a chat; a returning visitor from the limited address resumes theirs.

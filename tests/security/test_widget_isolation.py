@@ -17,13 +17,11 @@ from channels_app import queue, services
 from runtime import widget
 from runtime.models import Conversation, Message
 from tests.channels_app.conftest import make_world
-from tests.security._widget import clear_scenario_caches, drain, inbound_texts, open_session
+from tests.security._widget import drain, inbound_texts, open_session
 
 
 @pytest.fixture
-def world(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    clear_scenario_caches()
+def world(transactional_db):
     return make_world()
 
 
@@ -117,10 +115,8 @@ def test_two_visitors_never_see_each_others_messages(web_world, actions):
 
 
 @pytest.fixture
-def web_world(db, settings):
+def web_world(db):
     """One workspace and web channel for all examples (hypothesis runs them inside one test)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    clear_scenario_caches()
     return make_world("iso").channel
 
 

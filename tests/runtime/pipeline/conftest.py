@@ -6,36 +6,16 @@ import itertools
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from builder import services as builder
-from builder.models import Role, Scenario
-from channels_app.services import create_department
+from builder.models import Scenario
 from runtime.connectors.base import InboundMessage
-from runtime.engine.loader import clear_cache
 from runtime.models import Channel, Conversation, Message
 from runtime.services import ReceiveResult, receive
+from tests.support.documents import document, node
+from tests.support.users import make_user
+from tests.support.world import publish_document
 
-PASSWORD = "Corr3ct-horse-battery"
 _ids = itertools.count(1)
-
-
-def node(node_id: str, node_type: str, **data: Any) -> dict[str, Any]:
-    return {"id": node_id, "type": node_type, "position": {"x": 0, "y": 0}, "data": data}
-
-
-def document(nodes: list[dict[str, Any]], edges: list[tuple[str, str, str]] = (), *, name: str = "Test",
-             settings: dict[str, Any] | None = None, variables: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "format": "botflow/scenario",
-        "version": 1,
-        "name": name,
-        "start": nodes[0]["id"],
-        "variables": variables or [],
-        "settings": settings or {},
-        "nodes": nodes,
-        "edges": [{"id": f"e{i}", "source": s, "source_port": p, "target": t} for i, (s, p, t) in enumerate(edges)],
-    }
 
 
 def welcome_document(greeting: str = "Welcome!") -> dict[str, Any]:
@@ -57,16 +37,23 @@ def welcome_document(greeting: str = "Welcome!") -> dict[str, Any]:
     )
 
 
-def publish_document(workspace, slug: str, doc: dict[str, Any], user=None) -> Scenario:
-    """Create the scenario (or save a new draft of it) and publish it through builder.services."""
-    scenario = Scenario.objects.filter(workspace=workspace, slug=slug).first()
-    if scenario is None:
-        scenario = builder.create_scenario(workspace, slug.title(), slug=slug, document=doc, user=user)
-    else:
-        builder.save_draft(scenario, doc, scenario.revision, user)
-    builder.publish(scenario, user)
-    scenario.refresh_from_db()
-    return scenario
+def http_document(url: str, timeout_seconds: int = 30) -> dict[str, Any]:
+    """lookup (GET url, maps $.order.status) → ok / failed message → end."""
+    return document(
+        [node("lookup", "http_request", method="GET", url=url, timeout_seconds=timeout_seconds,
+              response_mapping=[{"variable": "status", "path": "$.order.status"}]),
+         node("ok", "message", text="Your order is {{status}}."),
+         node("failed", "message", text="Lookup failed ({{http_status|no status}})."),
+         node("bye", "end")],
+        [("lookup", "ok", "ok"), ("lookup", "error", "failed"), ("ok", "next", "bye"), ("failed", "next", "bye")],
+        variables=[{"name": "status", "type": "string"}],
+    )
+
+
+def waiter_document(seconds: int) -> dict[str, Any]:
+    return document([node("hold", "message", text="Please wait"), node("pause", "wait", seconds=seconds),
+                     node("done", "message", text="Done waiting"), node("bye", "end")],
+                    [("hold", "next", "pause"), ("pause", "next", "done"), ("done", "next", "bye")])
 
 
 def make_channel(workspace, scenario: Scenario | None, kind: str = Channel.Kind.WEB) -> Channel:
@@ -99,36 +86,9 @@ def conversation(result: ReceiveResult) -> Conversation:
     return Conversation.objects.select_related("contact", "department").get(pk=result.conversation_id)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_compile_cache():
-    # Version ids repeat across test databases; compiled scenarios must not leak between tests.
-    from runtime.pipeline import scenarios
-
-    clear_cache()
-    scenarios._cache.clear()
-    yield
-    clear_cache()
-    scenarios._cache.clear()
-
-
 @pytest.fixture
 def owner(db):
-    return get_user_model().objects.create_user(username="owner", password=PASSWORD)
-
-
-@pytest.fixture
-def workspace(owner):
-    ws = builder.create_workspace("Acme", "acme", owner=owner)
-    create_department(ws, name="Support", slug="support")
-    create_department(ws, name="Sales", slug="sales")
-    return ws
-
-
-@pytest.fixture
-def editor(workspace):
-    user = get_user_model().objects.create_user(username="eddie", password=PASSWORD)
-    builder.add_member(workspace, user, Role.EDITOR)
-    return user
+    return make_user("owner")
 
 
 @pytest.fixture

@@ -13,89 +13,39 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from runtime.connectors.double import Hold
+from tests.support.processes import DbWorker, database_env
 
-ROOT = Path(settings.BASE_DIR)
 WAIT_LIMIT = 90  # seconds; generous for a loaded CI machine, never reached when things work
 
 
 def worker_env(**extra: Any) -> dict[str, str]:
     """The environment of a worker process: the test database, DEBUG on, plus `extra` settings."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        name = str(s["NAME"])
-        if name == ":memory:" or name.startswith("file:"):
-            pytest.skip("workers need the SQLite test database in a file")
-        env["SQLITE_PATH"] = name
-    else:
-        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-        env["DATABASE_URL"] = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    env["DEBUG"] = "1"
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and (name == ":memory:" or name.startswith("file:")):
+        pytest.skip("workers need the SQLite test database in a file")
+    env = {**os.environ, **database_env(), "DEBUG": "1"}
     env.update({key: str(value) for key, value in extra.items()})
     return env
-
-
-class WorkerProcess:
-    def __init__(self, queues: str, env: dict[str, str]) -> None:
-        self.queues = queues
-        self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", queues, "--interval", "0.1",
-             "--no-startup-delay", "--no-reload", "-v", "1"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.log: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.log.append(line)
-            self.lines.put(line)
-
-    def wait_started(self) -> WorkerProcess:
-        deadline = time.monotonic() + WAIT_LIMIT
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except queue.Empty:
-                assert self.proc.poll() is None, "the worker exited:\n" + "".join(self.log)
-                continue
-            if "Starting worker" in line:
-                return self
-        raise AssertionError("the worker did not start:\n" + "".join(self.log))
-
-    def kill(self) -> None:
-        """SIGKILL: no clean-up runs, exactly like an OOM kill or a lost host."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
 
 
 @pytest.fixture
 def workers(transactional_db):
     """spawn(queues, **settings) → a started worker; all are killed before the database is flushed."""
-    started: list[WorkerProcess] = []
+    started: list[DbWorker] = []
 
-    def spawn(queues: str, **extra: Any) -> WorkerProcess:
-        worker = WorkerProcess(queues, worker_env(**extra))
+    def spawn(queues: str, **extra: Any) -> DbWorker:
+        worker = DbWorker(worker_env(**extra), queues)
         started.append(worker)
         return worker.wait_started()
 
@@ -104,7 +54,7 @@ def workers(transactional_db):
         worker.kill()
 
 
-def wait_until(check: Callable[[], Any], what: str, *procs: WorkerProcess) -> Any:
+def wait_until(check: Callable[[], Any], what: str, *procs: DbWorker) -> Any:
     """Poll `check` until it returns something truthy; fail (with the workers' output) after WAIT_LIMIT."""
     deadline = time.monotonic() + WAIT_LIMIT
     while time.monotonic() < deadline:
@@ -116,7 +66,7 @@ def wait_until(check: Callable[[], Any], what: str, *procs: WorkerProcess) -> An
     raise AssertionError(f"timed out waiting until {what}\n{logs}")
 
 
-def wait_for(event: threading.Event, what: str, *procs: WorkerProcess) -> None:
+def wait_for(event: threading.Event, what: str, *procs: DbWorker) -> None:
     wait_until(lambda: event.wait(0.2), what, *procs)
 
 
@@ -177,12 +127,7 @@ class HoldingServer:
             handler.rfile.read(length)
         with self._lock:
             self.requests.append(Seen(handler.path, {k.lower(): v for k, v in handler.headers.items()}))
-            hold = next((h for h in self._holds if h.match in handler.path), None)
-            if hold is not None:
-                self._holds.remove(hold)
-        if hold is not None:
-            hold.arrived.set()
-            hold.released.wait(timeout=300)
+        hold = Hold.take(self._holds, self._lock, handler.path)
         data = json.dumps({"order": {"status": "shipped"}}).encode()
         try:
             handler.send_response(200)
@@ -212,7 +157,8 @@ def telegram(settings, workspace, owner):
     """(provider double, a Telegram channel whose bot says "Hello from the bot" and ends)."""
     from runtime.channels_api import create_messenger_channel
     from runtime.connectors.double import ProviderDouble
-    from tests.runtime.pipeline.conftest import document, node, publish_document
+    from tests.support.documents import document, node
+    from tests.support.world import publish_document
 
     doc = document([node("hello", "message", text="Hello from the bot"), node("bye", "end")],
                    [("hello", "next", "bye")])

@@ -17,7 +17,9 @@ from django.db import connection, transaction
 
 from runtime.models import Contact, Conversation, Message
 from runtime.services import append_message, fire_timer, lock_conversation
-from tests.runtime.pipeline.conftest import document, make_channel, node, publish_document, say, start
+from tests.runtime.pipeline.conftest import make_channel, say, start
+from tests.support.documents import document, node
+from tests.support.world import publish_document
 
 pytestmark = [
     pytest.mark.postgres,

@@ -15,18 +15,10 @@ from runtime.connectors import registry
 from runtime.connectors.base import DeliveryError
 from runtime.models import Conversation, Message
 from runtime.services import append_message, fire_timer, lock_conversation, release_to_bot
-from tests.runtime.pipeline.conftest import (
-    conversation,
-    document,
-    make_channel,
-    node,
-    publish_document,
-    say,
-    start,
-    texts,
-    transcript,
-)
+from tests.runtime.pipeline.conftest import conversation, make_channel, say, start, texts, transcript
 from tests.runtime.pipeline.tasks_helper import run_ready_tasks
+from tests.support.documents import document, node
+from tests.support.world import publish_document
 
 
 def test_tag_and_rating_update_the_contact_and_the_transcript(workspace, owner):

@@ -13,16 +13,9 @@ from werkzeug import Response
 from runtime import http_fetch
 from runtime.http_fetch import fetch
 from runtime.models import Conversation
-from tests.runtime.pipeline.conftest import (
-    conversation,
-    document,
-    make_channel,
-    node,
-    publish_document,
-    start,
-    texts,
-)
+from tests.runtime.pipeline.conftest import conversation, http_document, make_channel, start, texts
 from tests.runtime.pipeline.tasks_helper import run_ready_tasks
+from tests.support.world import publish_document
 
 allow_loopback = override_settings(HTTP_NODE_ALLOW_PRIVATE=True)
 
@@ -128,22 +121,12 @@ def test_redirects_are_rechecked_hop_by_hop(httpserver):
         assert fetch("GET", httpserver.url_for("/old"), timeout_seconds=5).error == "refused_private_address"
 
 
-def _http_document(url: str) -> dict:
-    return document(
-        [node("lookup", "http_request", method="GET", url=url, timeout_seconds=2,
-              response_mapping=[{"variable": "status", "path": "$.order.status"}]),
-         node("ok", "message", text="Your order is {{status}}."),
-         node("failed", "message", text="Lookup failed ({{http_status|no status}})."),
-         node("bye", "end")],
-        [("lookup", "ok", "ok"), ("lookup", "error", "failed"), ("ok", "next", "bye"), ("failed", "next", "bye")],
-        variables=[{"name": "status", "type": "string"}],
-    )
 
 
 @allow_loopback
 def test_http_node_end_to_end_through_the_task(workspace, owner, httpserver):
     httpserver.expect_request("/orders/42").respond_with_json({"order": {"status": "shipped"}})
-    scenario = publish_document(workspace, "orders", _http_document(httpserver.url_for("/orders/42")), owner)
+    scenario = publish_document(workspace, "orders", http_document(httpserver.url_for("/orders/42"), timeout_seconds=2), owner)
     channel = make_channel(workspace, scenario)
     result = start(channel)
     assert texts(result) == []  # the request runs off the request path
@@ -160,7 +143,7 @@ def test_http_node_end_to_end_through_the_task(workspace, owner, httpserver):
 @override_settings(HTTP_NODE_ALLOW_PRIVATE=False)
 def test_http_node_to_a_private_address_takes_the_error_port(workspace, owner, httpserver):
     httpserver.expect_request("/orders/42").respond_with_json({"order": {"status": "shipped"}})
-    scenario = publish_document(workspace, "orders", _http_document(httpserver.url_for("/orders/42")), owner)
+    scenario = publish_document(workspace, "orders", http_document(httpserver.url_for("/orders/42"), timeout_seconds=2), owner)
     result = start(make_channel(workspace, scenario))
     assert [t.return_value for t in run_ready_tasks()] == ["refused_private_address"]
     assert list(conversation(result).messages.values_list("text", flat=True)) == ["Lookup failed (no status)."]
@@ -172,7 +155,7 @@ def test_late_http_result_for_a_conversation_that_moved_on_is_ignored(workspace,
     from runtime.services import apply_http_result
 
     httpserver.expect_request("/orders/42").respond_with_json({"order": {"status": "shipped"}})
-    scenario = publish_document(workspace, "orders", _http_document(httpserver.url_for("/orders/42")), owner)
+    scenario = publish_document(workspace, "orders", http_document(httpserver.url_for("/orders/42"), timeout_seconds=2), owner)
     result = start(make_channel(workspace, scenario))
     (request_id, token), = conversation(result).pipeline["requests"].items()
     run_ready_tasks()

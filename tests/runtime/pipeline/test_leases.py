@@ -13,9 +13,9 @@ from django_tasks_db.models import DBTaskResult
 from runtime import tasks
 from runtime.models import WorkerHeartbeat
 from runtime.pipeline import leases
-from tests.runtime.pipeline.conftest import make_channel, publish_document, start
+from tests.runtime.pipeline.conftest import http_document, make_channel, start, waiter_document
 from tests.runtime.pipeline.tasks_helper import run_ready_tasks
-from tests.runtime.pipeline.test_recovery import http_document, waiter_document
+from tests.support.world import publish_document
 
 LEASE = 60
 

@@ -15,7 +15,9 @@ from builder.models import Role
 from channels_app.models import AssignmentEvent
 from runtime.engine.effects import OPERATOR_BUTTON_ID
 from runtime.models import Channel, Contact, Conversation, Message
-from tests.runtime.pipeline.conftest import PASSWORD, node, welcome_document
+from tests.runtime.pipeline.conftest import welcome_document
+from tests.support.documents import node
+from tests.support.users import PASSWORD
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from django_tasks_db.models import DBTaskResult
 
 from runtime import tasks
 from runtime.models import Message
-from tests.runtime.pipeline.conftest import make_channel, publish_document, start
+from tests.runtime.pipeline.conftest import http_document, make_channel, start, waiter_document
 from tests.runtime.pipeline.live_workers import wait_for, wait_until
-from tests.runtime.pipeline.test_recovery import http_document, waiter_document
+from tests.support.world import publish_document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

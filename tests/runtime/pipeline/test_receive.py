@@ -10,17 +10,9 @@ from channels_app.models import AssignmentEvent
 from runtime.engine.effects import OPERATOR_BUTTON_ID
 from runtime.models import Contact, Conversation, Message
 from runtime.pipeline.limits import SLOW_DOWN_TEXT
-from tests.runtime.pipeline.conftest import (
-    conversation,
-    document,
-    make_channel,
-    node,
-    publish_document,
-    say,
-    start,
-    texts,
-    transcript,
-)
+from tests.runtime.pipeline.conftest import conversation, make_channel, say, start, texts, transcript
+from tests.support.documents import document, node
+from tests.support.world import publish_document
 
 
 def test_whole_turn_stores_messages_state_and_contact(web):

@@ -15,29 +15,12 @@ from django_tasks_db.models import DBTaskResult
 
 from runtime.models import Message
 from runtime.services import UNKNOWN_OUTCOME, lock_conversation
-from tests.runtime.pipeline.conftest import document, make_channel, node, publish_document, start
+from tests.runtime.pipeline.conftest import http_document, make_channel, start, waiter_document
 from tests.runtime.pipeline.live_workers import wait_for, wait_until
+from tests.support.world import publish_document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LEASE = 2
-
-
-def http_document(url: str) -> dict:
-    return document(
-        [node("lookup", "http_request", method="GET", url=url, timeout_seconds=30,
-              response_mapping=[{"variable": "status", "path": "$.order.status"}]),
-         node("ok", "message", text="Your order is {{status}}."),
-         node("failed", "message", text="Lookup failed ({{http_status|no status}})."),
-         node("bye", "end")],
-        [("lookup", "ok", "ok"), ("lookup", "error", "failed"), ("ok", "next", "bye"), ("failed", "next", "bye")],
-        variables=[{"name": "status", "type": "string"}],
-    )
-
-
-def waiter_document(seconds: int) -> dict:
-    return document([node("hold", "message", text="Please wait"), node("pause", "wait", seconds=seconds),
-                     node("done", "message", text="Done waiting"), node("bye", "end")],
-                    [("hold", "next", "pause"), ("pause", "next", "done"), ("done", "next", "bye")])
 
 
 def _task(path: str) -> DBTaskResult:

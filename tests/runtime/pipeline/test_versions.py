@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from builder import services as builder
-from tests.runtime.pipeline.conftest import (
-    conversation,
-    make_channel,
-    publish_document,
-    say,
-    start,
-    texts,
-    welcome_document,
-)
+from tests.runtime.pipeline.conftest import conversation, make_channel, say, start, texts, welcome_document
+from tests.support.world import publish_document
 
 
 def _v2():

@@ -9,25 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import queue
-import signal
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from runtime.models import Message
-from tests.runtime.pipeline.conftest import document, make_channel, node, publish_document, start
+from tests.runtime.pipeline.conftest import make_channel, start
+from tests.support.documents import document, node
+from tests.support.processes import DbWorker, database_env
+from tests.support.world import publish_document
 
-ROOT = Path(settings.BASE_DIR)
 WAIT_LIMIT = 90  # seconds; generous for a loaded CI machine, never reached when things work
 
 
@@ -37,14 +33,9 @@ class WorkerDatabase:
         self.path = tmp_path / "worker.sqlite3"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
-        if self.sqlite:
+        env = {**os.environ, **database_env(), "DEBUG": "1"}
+        if self.sqlite:  # the copy (push/pull), not the test's in-memory database
             env["SQLITE_PATH"] = str(self.path)
-        else:
-            s = connection.settings_dict
-            auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-            env["DATABASE_URL"] = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-        env["DEBUG"] = "1"
         return env
 
     def push(self) -> None:
@@ -63,38 +54,6 @@ class WorkerDatabase:
             source.close()
 
 
-class WorkerProcess:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.2",
-             "--no-startup-delay", "--no-reload", "-v", "1"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.put(line)
-
-    def wait_started(self) -> None:
-        deadline = time.monotonic() + WAIT_LIMIT
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except queue.Empty:
-                assert self.proc.poll() is None, "the worker exited"
-                continue
-            if "Starting worker" in line:
-                return
-        raise AssertionError("the worker did not start")
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-
 @pytest.fixture
 def worker_db(tmp_path):
     return WorkerDatabase(tmp_path)
@@ -102,10 +61,10 @@ def worker_db(tmp_path):
 
 @pytest.fixture
 def workers():
-    started: list[WorkerProcess] = []
+    started: list[DbWorker] = []
 
     def spawn(env):
-        worker = WorkerProcess(env)
+        worker = DbWorker(env, interval=0.2)
         started.append(worker)
         return worker
 

@@ -1,9 +1,32 @@
-"""Scenario documents for tests: one that uses every node type and validates with zero findings."""
+"""Scenario documents for tests: a node and document builder, one document that uses every node type and
+validates with zero findings, a long chain, and lookups. Pure Python: the engine tests use it without Django."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
+
+
+def node(node_id: str, node_type: str, data: dict[str, Any] | None = None, x: int = 0, **fields: Any) -> dict[str, Any]:
+    """One node; its data as a dict, as keywords, or both: node("a", "message", text="Hi")."""
+    return {"id": node_id, "type": node_type, "position": {"x": x, "y": 0}, "data": {**(data or {}), **fields}}
+
+
+def document(nodes: list[dict[str, Any]], edges: Sequence[tuple[str, str, str]] = (), *, name: str = "Test",
+             start: str | None = None, settings: dict[str, Any] | None = None,
+             variables: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A scenario document starting at the first node (or `start`); edges as (source, port, target)."""
+    return {
+        "format": "botflow/scenario",
+        "version": 1,
+        "name": name,
+        "start": start or nodes[0]["id"],
+        "variables": variables or [],
+        "settings": settings or {},
+        "nodes": nodes,
+        "edges": [{"id": f"e{i}", "source": s, "source_port": p, "target": t} for i, (s, p, t) in enumerate(edges)],
+    }
 
 
 def full_document() -> dict[str, Any]:
@@ -48,12 +71,10 @@ def full_document() -> dict[str, Any]:
         ("tagging", "next", "csat"),
         ("csat", "next", "bye"),
     ]
-    return {
-        "format": "botflow/scenario",
-        "version": 1,
-        "name": "Everything",
-        "start": "welcome",
-        "variables": [
+    return document(
+        [node(nid, ntype, data, x=i * 100) for i, (nid, ntype, data) in enumerate(nodes)], edges,
+        name="Everything",
+        variables=[
             {"name": "email", "type": "string", "default": ""},
             {"name": "choice", "type": "string"},
             {"name": "points", "type": "number", "default": 0},
@@ -61,30 +82,10 @@ def full_document() -> dict[str, Any]:
             {"name": "api_key", "type": "string"},
             {"name": "lead_id", "type": "string"},
         ],
-        "settings": {"language": "en", "fallback_text": "Please use the buttons.", "timezone": "Europe/Moscow",
-                     "operator_button": {"enabled": True, "label": "Operator", "keywords": ["human"],
-                                         "department": "support"}},
-        "nodes": [
-            {"id": nid, "type": ntype, "position": {"x": i * 100, "y": 0}, "data": data}
-            for i, (nid, ntype, data) in enumerate(nodes)
-        ],
-        "edges": [
-            {"id": f"e{i}", "source": src, "source_port": port, "target": dst}
-            for i, (src, port, dst) in enumerate(edges)
-        ],
-    }
-
-
-def node_index(doc: dict[str, Any], node_id: str) -> int:
-    return next(i for i, n in enumerate(doc["nodes"]) if n["id"] == node_id)
-
-
-def node(doc: dict[str, Any], node_id: str) -> dict[str, Any]:
-    return doc["nodes"][node_index(doc, node_id)]
-
-
-def edge_index(doc: dict[str, Any], source: str, port: str) -> int:
-    return next(i for i, e in enumerate(doc["edges"]) if e["source"] == source and e["source_port"] == port)
+        settings={"language": "en", "fallback_text": "Please use the buttons.", "timezone": "Europe/Moscow",
+                  "operator_button": {"enabled": True, "label": "Operator", "keywords": ["human"],
+                                      "department": "support"}},
+    )
 
 
 def linear_document(n: int) -> dict[str, Any]:
@@ -96,6 +97,18 @@ def linear_document(n: int) -> dict[str, Any]:
         doc["edges"].append({"id": f"e{i}", "source": f"n{i}", "source_port": "next", "target": f"n{i + 1}"})
     doc["nodes"].append({"id": f"n{n}", "type": "end", "position": {"x": 0, "y": n}, "data": {}})
     return doc
+
+
+def node_index(doc: dict[str, Any], node_id: str) -> int:
+    return next(i for i, n in enumerate(doc["nodes"]) if n["id"] == node_id)
+
+
+def find_node(doc: dict[str, Any], node_id: str) -> dict[str, Any]:
+    return doc["nodes"][node_index(doc, node_id)]
+
+
+def edge_index(doc: dict[str, Any], source: str, port: str) -> int:
+    return next(i for i, e in enumerate(doc["edges"]) if e["source"] == source and e["source_port"] == port)
 
 
 def clone(doc: dict[str, Any]) -> dict[str, Any]:
