@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e._browser import browser_context
 from tests.e2e._server import ADMIN_PASSWORD, ROOT, Widget, login
 
 pytestmark = pytest.mark.e2e
@@ -97,10 +98,9 @@ def _publish_new_scenario(page, base_url: str, context, name: str, greeting: str
 
 def test_admin_publishes_connects_a_new_widget_and_chats_on_the_test_page_and_another_site(
         e2e_server, e2e_browser, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 1000})
     suffix = uuid.uuid4().hex[:6]
     greeting = f"Hi from the connect test {suffix}!"
-    try:
+    with browser_context(e2e_browser, width=1440, height=1000) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("the admin publishes a scenario and is offered to connect it"):
             login(page, e2e_server.url, "admin", ADMIN_PASSWORD, next_path="/")
@@ -186,14 +186,11 @@ def test_admin_publishes_connects_a_new_widget_and_chats_on_the_test_page_and_an
             widget.open()
             expect(widget.log).to_contain_text("Welcome to Botflow", timeout=15_000)
             expect(widget.status).to_be_hidden()
-    finally:
-        context.close()
 
 
 def test_the_same_screens_in_russian(e2e_server, e2e_browser, steps):
-    context = e2e_browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     suffix = uuid.uuid4().hex[:6]
-    try:
+    with browser_context(e2e_browser, locale="ru-RU", width=1280, height=900) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("the Russian editor offers to connect after publishing"):
             login(page, e2e_server.url, "admin", ADMIN_PASSWORD, next_path="/")
@@ -232,8 +229,6 @@ def test_the_same_screens_in_russian(e2e_server, e2e_browser, steps):
                 widget.locator("button.launcher").click()
                 expect(widget.locator(".status")).to_have_text("Этот чат недоступен на этом сайте", timeout=15_000)
                 _shot(other, "ru-other-site-refused")
-    finally:
-        context.close()
 
 
 

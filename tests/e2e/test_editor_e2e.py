@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e._browser import ScenariosApi, browser_context
 from tests.e2e._server import ROOT, login
+from tests.support import documents as docs
 
 pytestmark = pytest.mark.e2e
 
@@ -57,8 +59,7 @@ def create_scenario(page, base_url: str, name: str) -> str:
 
 
 def test_editor_builds_a_flow_by_drag_and_drop_and_publishes(e2e_server, e2e_browser, editor_account, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
+    with browser_context(e2e_browser) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("editor logs in and sees the scenario list"):
             login(page, e2e_server.url, *editor_account, next_path="/")
@@ -169,8 +170,6 @@ def test_editor_builds_a_flow_by_drag_and_drop_and_publishes(e2e_server, e2e_bro
 
         if DOCS_SCREENSHOTS:
             take_docs_screenshots(page, e2e_server.url)
-    finally:
-        context.close()
 
 
 def take_docs_screenshots(page, base_url: str) -> None:
@@ -195,8 +194,7 @@ def take_docs_screenshots(page, base_url: str) -> None:
 
 
 def test_two_tabs_editing_one_scenario_get_a_conflict_message(e2e_server, e2e_browser, editor_account, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
+    with browser_context(e2e_browser) as context:
         first = steps.page("tab1", context.new_page())
         with steps.step("editor opens the same scenario in two tabs"):
             login(first, e2e_server.url, *editor_account, next_path="/")
@@ -242,13 +240,10 @@ def test_two_tabs_editing_one_scenario_get_a_conflict_message(e2e_server, e2e_br
             expect(node(first, "end")).to_have_count(2)
             expect(node(first, "message")).to_have_count(1)
             expect(first.get_by_test_id("save-state")).to_have_text("All changes saved")
-    finally:
-        context.close()
 
 
 def test_copy_paste_between_scenarios_in_two_tabs_remaps_ids(e2e_server, e2e_browser, editor_account, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
+    with browser_context(e2e_browser) as context:
         source = steps.page("source", context.new_page())
         with steps.step("editor copies every block of one scenario"):
             login(source, e2e_server.url, *editor_account, next_path="/")
@@ -282,8 +277,6 @@ def test_copy_paste_between_scenarios_in_two_tabs_remaps_ids(e2e_server, e2e_bro
             target.locator(".react-flow__pane").click(position={"x": 700, "y": 120})
             target.keyboard.press("Control+z")
             expect(target.locator(".react-flow__node")).to_have_count(2)
-    finally:
-        context.close()
 
 
 def large_document(count: int = 500) -> dict:
@@ -319,19 +312,11 @@ def large_document(count: int = 500) -> dict:
 def test_a_500_node_scenario_opens_and_a_drag_saves_just_that_node(
     e2e_server, e2e_browser, editor_account, steps
 ):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
+    with browser_context(e2e_browser) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("a 500-node scenario opens with every node drawn"):
             login(page, e2e_server.url, *editor_account, next_path="/")
-            csrf = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
-            created = page.request.post(
-                f"{e2e_server.url}/api/w/demo/scenarios/",
-                data=json.dumps({"name": "Five hundred", "document": large_document()}),
-                headers={"Content-Type": "application/json", "X-CSRFToken": csrf},
-            )
-            assert created.status == 201, created.text()
-            scenario_id = created.json()["id"]
+            scenario_id = ScenariosApi(page, e2e_server.url).create("Five hundred", large_document())["id"]
             page.goto(f"{e2e_server.url}/editor/{scenario_id}/")
             expect(page.locator(".react-flow__node")).to_have_count(501, timeout=30_000)
             expect(page.get_by_test_id("save-state")).to_have_text("All changes saved")
@@ -353,17 +338,12 @@ def test_a_500_node_scenario_opens_and_a_drag_saves_just_that_node(
             changed = {n["id"] for n in draft["nodes"] if n["position"] != original[n["id"]]}
             assert changed == {moved_id}
             assert len(draft["edges"]) == len(large_document()["edges"])
-    finally:
-        context.close()
 
 
 def test_scenario_list_exports_and_imports_with_a_dry_run_plan_first(
     e2e_server, e2e_browser, editor_account, steps, tmp_path
 ):
-    context = e2e_browser.new_context(
-        locale="en-US", viewport={"width": 1440, "height": 900}, accept_downloads=True
-    )
-    try:
+    with browser_context(e2e_browser, accept_downloads=True) as context:
         page = steps.page("list", context.new_page())
         with steps.step("editor exports a scenario from the list"):
             login(page, e2e_server.url, *editor_account, next_path="/")
@@ -393,60 +373,24 @@ def test_scenario_list_exports_and_imports_with_a_dry_run_plan_first(
                 len(bundle["scenarios"][0]["document"]["nodes"])
             )
             assert len(page.request.get(f"{e2e_server.url}/api/w/demo/scenarios/").json()) == before + 1
-    finally:
-        context.close()
 
 
 def test_version_history_shows_a_visual_diff_and_rolls_back(e2e_server, e2e_browser, editor_account, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
+    with browser_context(e2e_browser) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("a scenario is published twice through the API"):
             login(page, e2e_server.url, *editor_account, next_path="/")
-            csrf = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
-            headers = {"Content-Type": "application/json", "X-CSRFToken": csrf}
-            api = f"{e2e_server.url}/api/w/demo/scenarios/"
-
-            def call(method: str, url: str, body: dict) -> dict:
-                response = page.request.fetch(url, method=method, data=json.dumps(body), headers=headers)
-                assert response.ok, response.text()
-                return response.json()
-
-            v1 = {
-                "format": "botflow/scenario",
-                "version": 1,
-                "name": "Versions",
-                "start": "hello",
-                "nodes": [
-                    {"id": "hello", "type": "message", "position": {"x": 0, "y": 0}, "data": {"text": "Hi"}},
-                    {"id": "old", "type": "end", "position": {"x": 320, "y": 0}, "data": {"text": "Bye"}},
-                ],
-                "edges": [{"id": "e1", "source": "hello", "source_port": "next", "target": "old"}],
-            }
-            scenario = call("POST", api, {"name": "Versions", "document": v1})
-            call("POST", f"{api}{scenario['id']}/publish/", {"note": "first"})
-            v2 = {
-                **v1,
-                "nodes": [
-                    {
-                        "id": "hello",
-                        "type": "message",
-                        "position": {"x": 0, "y": 0},
-                        "data": {"text": "Hello!"},
-                    },
-                    {
-                        "id": "new",
-                        "type": "end",
-                        "position": {"x": 320, "y": 120},
-                        "data": {"text": "See you"},
-                    },
-                ],
-                "edges": [{"id": "e2", "source": "hello", "source_port": "next", "target": "new"}],
-            }
-            saved = call(
-                "PUT", f"{api}{scenario['id']}/draft/", {"document": v2, "revision": scenario["revision"]}
-            )
-            call("POST", f"{api}{scenario['id']}/publish/", {"note": "second", "revision": saved["revision"]})
+            api = ScenariosApi(page, e2e_server.url)
+            v1 = docs.document([docs.node("hello", "message", text="Hi"), docs.node("old", "end", x=320, text="Bye")],
+                               [("hello", "next", "old")], name="Versions")
+            scenario = api.create("Versions", v1)
+            api.call("POST", f"{scenario['id']}/publish/", {"note": "first"})
+            v2 = docs.document([docs.node("hello", "message", text="Hello!"),
+                                docs.node("new", "end", x=320, text="See you")],
+                               [("hello", "next", "new")], name="Versions")
+            v2["nodes"][1]["position"]["y"] = 120
+            saved = api.call("PUT", f"{scenario['id']}/draft/", {"document": v2, "revision": scenario["revision"]})
+            api.call("POST", f"{scenario['id']}/publish/", {"note": "second", "revision": saved["revision"]})
 
         with steps.step("the history drawer lists both versions"):
             page.goto(f"{e2e_server.url}/editor/{scenario['id']}/")
@@ -473,81 +417,42 @@ def test_version_history_shows_a_visual_diff_and_rolls_back(e2e_server, e2e_brow
             page.once("dialog", lambda dialog: dialog.accept())
             drawer.locator("li").nth(1).get_by_role("button", name="Roll back to this").click()
             expect(page.get_by_test_id("toast")).to_have_text("Rolled back: now live as version 3")
-            detail = page.request.get(f"{api}{scenario['id']}/").json()
+            detail = page.request.get(f"{api.url}{scenario['id']}/").json()
             assert detail["published_version"] == 3
-            live = page.request.get(f"{api}{scenario['id']}/versions/3/").json()
+            live = page.request.get(f"{api.url}{scenario['id']}/versions/3/").json()
             assert [n["id"] for n in live["document"]["nodes"]] == ["hello", "old"]
-    finally:
-        context.close()
 
 
 def test_edges_from_optional_ports_are_drawn(e2e_server, e2e_browser, editor_account, steps):
     """The "outside the 24h window" port is hidden until needed, but an edge drawn from it always shows."""
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
+    with browser_context(e2e_browser) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("a scenario with an edge from the outside_window port opens with every edge drawn"):
             login(page, e2e_server.url, *editor_account, next_path="/")
-            csrf = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
-            document = {
-                "format": "botflow/scenario",
-                "version": 1,
-                "start": "m",
-                "nodes": [
-                    {"id": "m", "type": "message", "position": {"x": 0, "y": 0}, "data": {"text": "Hi"}},
-                    {"id": "in", "type": "end", "position": {"x": 340, "y": 0}, "data": {}},
-                    {
-                        "id": "out",
-                        "type": "end",
-                        "position": {"x": 340, "y": 160},
-                        "data": {"text": "Template"},
-                    },
-                ],
-                "edges": [
-                    {"id": "e1", "source": "m", "source_port": "next", "target": "in"},
-                    {"id": "e2", "source": "m", "source_port": "outside_window", "target": "out"},
-                ],
-            }
-            created = page.request.post(
-                f"{e2e_server.url}/api/w/demo/scenarios/",
-                data=json.dumps({"name": "Window", "document": document}),
-                headers={"Content-Type": "application/json", "X-CSRFToken": csrf},
-            )
-            assert created.status == 201, created.text()
-            page.goto(f"{e2e_server.url}/editor/{created.json()['id']}/")
+            window = docs.document([docs.node("m", "message", text="Hi"), docs.node("in", "end", x=340),
+                                    docs.node("out", "end", x=340, text="Template")],
+                                   [("m", "next", "in"), ("m", "outside_window", "out")])
+            window["nodes"][2]["position"]["y"] = 160
+            created = ScenariosApi(page, e2e_server.url).create("Window", window)
+            page.goto(f"{e2e_server.url}/editor/{created['id']}/")
             expect(page.get_by_test_id("save-state")).to_have_text("All changes saved")
             expect(page.locator(".react-flow__edge")).to_have_count(2)
             message = node(page, "message")
             expect(message.locator(".bf-port")).to_have_text(["Next", "Outside 24h window"])
-    finally:
-        context.close()
 
 
 def test_http_node_test_request_shows_the_servers_answer(e2e_server, e2e_browser, editor_account, steps):
     """"Test request" asks for the node's template variables and shows what the server's fetch answered:
     here a loopback address, which the production policy refuses (nothing is fetched)."""
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
+    with browser_context(e2e_browser) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("the inspector's Test request sends the filled-in variables and shows the refusal"):
             login(page, e2e_server.url, *editor_account, next_path="/")
-            csrf = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
-            document = {
-                "format": "botflow/scenario", "version": 1, "start": "h",
-                "nodes": [
-                    {"id": "h", "type": "http_request", "position": {"x": 0, "y": 0},
-                     "data": {"method": "GET", "url": "http://127.0.0.1:9/orders/{{order_number}}"}},
-                    {"id": "ok", "type": "end", "position": {"x": 340, "y": 0}, "data": {}},
-                ],
-                "edges": [{"id": "e1", "source": "h", "source_port": "ok", "target": "ok"}],
-            }
-            created = page.request.post(
-                f"{e2e_server.url}/api/w/demo/scenarios/",
-                data=json.dumps({"name": "Test request", "document": document}),
-                headers={"Content-Type": "application/json", "X-CSRFToken": csrf},
-            )
-            assert created.status == 201, created.text()
-            page.goto(f"{e2e_server.url}/editor/{created.json()['id']}/")
+            url = "http://127.0.0.1:9/orders/{{order_number}}"
+            lookup = docs.document([docs.node("h", "http_request", method="GET", url=url), docs.node("ok", "end", x=340)],
+                                   [("h", "ok", "ok")])
+            created = ScenariosApi(page, e2e_server.url).create("Test request", lookup)
+            page.goto(f"{e2e_server.url}/editor/{created['id']}/")
             node(page, "http_request").first.click()
             page.get_by_test_id("test-request-open").click()
             page.get_by_test_id("test-request-var-order_number").fill("A 1")
@@ -555,5 +460,3 @@ def test_http_node_test_request_shows_the_servers_answer(e2e_server, e2e_browser
             expect(page.get_by_test_id("test-request-status")).to_contain_text(
                 "GET http://127.0.0.1:9/orders/A%201")
             expect(page.get_by_test_id("test-request-error")).to_contain_text("refused_private_address")
-    finally:
-        context.close()

@@ -13,6 +13,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e._browser import browser_context
 from tests.e2e._server import ROOT, login
 
 _WHATSAPP_CHANNEL = r"""
@@ -80,8 +81,7 @@ def no_overflow(page, locator) -> None:
 def test_new_scenario_from_a_template(e2e_server, e2e_browser, editor_account, steps, locale, title, name,
                                       not_published, problems):
     lang = locale[:2]
-    context = e2e_browser.new_context(locale=locale, viewport={"width": 1280, "height": 860})
-    try:
+    with browser_context(e2e_browser, locale=locale, width=1280, height=860) as context:
         page = steps.page("editor", context.new_page())
         with steps.step(f"[{lang}] 'New scenario' offers Blank and the six examples in the UI's language"):
             login(page, e2e_server.url, *editor_account, next_path="/")
@@ -121,8 +121,6 @@ def test_new_scenario_from_a_template(e2e_server, e2e_browser, editor_account, s
                 title_input = page.locator(".bf-title-input")
                 assert title_input.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), f"title cut at {width}px"
                 shot(page, f"topbar-{lang}-{width}", page.locator(".bf-topbar"))
-    finally:
-        context.close()
 
 
 CONDITION_DOC = {
@@ -153,8 +151,7 @@ CONDITION_DOC = {
 )
 def test_a_condition_says_what_is_expected_and_where(e2e_server, e2e_browser, editor_account, steps, locale, expected):
     lang = locale[:2]
-    context = e2e_browser.new_context(locale=locale, viewport={"width": 1280, "height": 860})
-    try:
+    with browser_context(e2e_browser, locale=locale, width=1280, height=860) as context:
         page = steps.page("editor", context.new_page())
         with steps.step(f"[{lang}] typing topic = \"Sales\" shows the problem and its column under the field"):
             login(page, e2e_server.url, *editor_account, next_path="/")
@@ -183,14 +180,11 @@ def test_a_condition_says_what_is_expected_and_where(e2e_server, e2e_browser, ed
             field.fill('topic == "Sales"')
             saved(page)
             expect(page.get_by_test_id("rule-error-0")).to_have_count(0, timeout=15_000)
-    finally:
-        context.close()
 
 
 def test_new_variable_inline_field(e2e_server, e2e_browser, editor_account, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
     dialogs: list[str] = []
-    try:
+    with browser_context(e2e_browser, width=1280, height=860) as context:
         page = steps.page("editor", context.new_page())
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         with steps.step("'+ New variable…' opens an inline field, not a browser prompt; Esc cancels"):
@@ -227,13 +221,10 @@ def test_new_variable_inline_field(e2e_server, e2e_browser, editor_account, step
             assert next(n for n in detail["draft"]["nodes"] if n["id"] == "ask")["data"]["variable"] == "order_number"
             assert dialogs == []
             shot(page, "new-variable-en", page.get_by_test_id("inspector"))
-    finally:
-        context.close()
 
 
 def test_changes_not_published_indicator_and_return_points(e2e_server, e2e_browser, editor_account, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
-    try:
+    with browser_context(e2e_browser, width=1280, height=860) as context:
         page = steps.page("editor", context.new_page())
         document = json.loads(json.dumps(CONDITION_DOC))
         document["nodes"].append({"id": "back", "type": "message", "position": {"x": 0, "y": 320},
@@ -292,13 +283,10 @@ def test_changes_not_published_indicator_and_return_points(e2e_server, e2e_brows
             expect(state).to_have_text("Published v2")
             page.reload()
             expect(page.get_by_test_id("publish-state")).to_have_text("Published v2")
-    finally:
-        context.close()
 
 
 def test_importing_a_taken_name_says_it_was_renamed(e2e_server, e2e_browser, editor_account, steps):
-    context = e2e_browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 860})
-    try:
+    with browser_context(e2e_browser, locale="ru-RU", width=1280, height=860) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("the import preview says the taken name gets a number, and the list has no twins"):
             login(page, e2e_server.url, *editor_account, next_path="/")
@@ -315,5 +303,3 @@ def test_importing_a_taken_name_says_it_was_renamed(e2e_server, e2e_browser, edi
             page.wait_for_url(re.compile(r"/editor/[0-9a-f-]{36}/$"))
             names = [s["name"] for s in page.request.get(f"{e2e_server.url}/api/w/demo/scenarios/").json()]
             assert len(names) == len(set(names)), names
-    finally:
-        context.close()

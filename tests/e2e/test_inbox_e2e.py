@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e._browser import customer_and_operator
 from tests.e2e._server import OPERATOR_PASSWORD, ROOT, Widget, customer_reaches_queue, login
 
 # Fixtures e2e_server, e2e_browser and steps: tests/e2e/_server.py, shared through tests/e2e/conftest.py.
@@ -22,13 +23,9 @@ REPLY = "Hi! I'm from the support team. How can I help you today?"
 
 
 def test_operator_claims_replies_and_returns_the_customer_to_the_rating(e2e_server, e2e_browser, steps):
-    customer_ctx = e2e_browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
-    operator_ctx = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
-        customer = steps.page("customer", customer_ctx.new_page())
+    with customer_and_operator(e2e_browser, steps) as (customer, operator):
         widget = customer_reaches_queue(customer, e2e_server.url, steps)
 
-        operator = steps.page("operator", operator_ctx.new_page())
         with steps.step("operator logs in and sees the chat in the queue"):
             login(operator, e2e_server.url, "operator", OPERATOR_PASSWORD, "/inbox/")
             expect(operator.get_by_role("status").filter(has_text="Connected")).to_be_visible(timeout=15_000)
@@ -136,18 +133,11 @@ def test_operator_claims_replies_and_returns_the_customer_to_the_rating(e2e_serv
             rating = operator.get_by_test_id("variables").locator("tr", has=operator.locator("th", has_text=re.compile(r"^rating$")))
             expect(rating).to_contain_text("5", timeout=10_000)
             expect(chat.locator(".ib-mode")).to_have_text("Resolved", timeout=10_000)
-    finally:
-        operator_ctx.close()
-        customer_ctx.close()
 
 
 def test_operator_transfers_to_sales_then_resolves(e2e_server, e2e_browser, steps):
-    customer_ctx = e2e_browser.new_context(locale="en-US")
-    operator_ctx = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
-        customer = steps.page("customer", customer_ctx.new_page())
+    with customer_and_operator(e2e_browser, steps, customer_height=720) as (customer, operator):
         widget = customer_reaches_queue(customer, e2e_server.url, steps)
-        operator = steps.page("operator", operator_ctx.new_page())
         with steps.step("operator claims the newest chat"):
             login(operator, e2e_server.url, "operator", OPERATOR_PASSWORD, "/inbox/")
             queue = operator.get_by_test_id("queue")
@@ -175,6 +165,3 @@ def test_operator_transfers_to_sales_then_resolves(e2e_server, e2e_browser, step
             expect(queue.locator(f'li[data-conversation="{conversation_id}"]')).to_have_count(0)
             expect(widget.log).to_contain_text("resolved")
             expect(widget.status).to_be_hidden()
-    finally:
-        operator_ctx.close()
-        customer_ctx.close()

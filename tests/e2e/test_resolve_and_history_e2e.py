@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e._browser import browser_context, customer_and_operator
 from tests.e2e._server import OPERATOR_PASSWORD, customer_reaches_queue, login
 
 # Fixtures e2e_server, e2e_browser and steps: tests/e2e/_server.py, shared through tests/e2e/conftest.py.
@@ -17,10 +18,7 @@ RAW_ID = re.compile(r"__operator__|\binbox\.[a-z_.]+\b|\b[a-z]+_[A-Za-z0-9]{6,}\
 
 
 def test_call_operator_twice_then_resolve_then_write_again(e2e_server, e2e_browser, steps):
-    customer_ctx = e2e_browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
-    operator_ctx = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
-    try:
-        customer = steps.page("customer", customer_ctx.new_page())
+    with customer_and_operator(e2e_browser, steps) as (customer, operator):
         widget = customer_reaches_queue(customer, e2e_server.url, steps)
 
         with steps.step("call operator again while queued: the place in the queue, no raw id"):
@@ -30,7 +28,6 @@ def test_call_operator_twice_then_resolve_then_write_again(e2e_server, e2e_brows
             expect(widget.log.locator(".msg.customer.pending")).to_have_count(0)
             assert "__operator__" not in widget.log.inner_text()
 
-        operator = steps.page("operator", operator_ctx.new_page())
         with steps.step("operator claims the chat; the transcript shows labels, not ids"):
             login(operator, e2e_server.url, "operator", OPERATOR_PASSWORD, "/inbox/")
             item = operator.get_by_test_id("queue").locator("li[data-conversation]").last
@@ -57,9 +54,6 @@ def test_call_operator_twice_then_resolve_then_write_again(e2e_server, e2e_brows
             expect(demo).to_be_enabled()
             demo.click()
             expect(widget.log).to_contain_text("short quiz", timeout=15_000)
-    finally:
-        operator_ctx.close()
-        customer_ctx.close()
 
 
 # A web channel whose bot asks for the e-mail into a variable named `email` (the scenario's default contact
@@ -137,12 +131,9 @@ def test_contact_named_by_email_and_history_finds_the_resolved_chat(e2e_server, 
     key = f"e2e-leads-{lang}"
     email = f"ann.{lang}.e2e@example.com"
     _lead_channel(e2e_server, key)
-    customer_ctx = e2e_browser.new_context(locale=words["locale"], viewport={"width": 1280, "height": 800})
-    operator_ctx = e2e_browser.new_context(locale=words["locale"], viewport={"width": 1440, "height": 900})
     shots = steps.output
     shots.mkdir(parents=True, exist_ok=True)
-    try:
-        customer = steps.page("customer", customer_ctx.new_page())
+    with customer_and_operator(e2e_browser, steps, locale=words["locale"]) as (customer, operator):
         host = customer.locator("[data-botflow-widget]")
         log = customer.get_by_role("log")
         with steps.step("the customer gives the bot an e-mail, then calls an operator twice"):
@@ -162,7 +153,6 @@ def test_contact_named_by_email_and_history_finds_the_resolved_chat(e2e_server, 
             _no_internals(customer, "widget")
             customer.screenshot(path=str(shots / f"{lang}-1-widget-queued.png"))
 
-        operator = steps.page("operator", operator_ctx.new_page())
         with steps.step("the queue names the customer by the collected e-mail; claim"):
             login(operator, e2e_server.url, "operator", OPERATOR_PASSWORD, "/inbox/")
             operator.get_by_role("combobox", name=re.compile("Language|Язык")).select_option(lang)
@@ -204,9 +194,6 @@ def test_contact_named_by_email_and_history_finds_the_resolved_chat(e2e_server, 
             expect(history.locator("textarea")).to_have_count(0)  # read-only: no composer
             _no_internals(operator, "inbox history")
             operator.screenshot(path=str(shots / f"{lang}-4-inbox-history.png"))
-    finally:
-        operator_ctx.close()
-        customer_ctx.close()
 
 
 EDITOR_WORDS = {
@@ -222,8 +209,7 @@ def test_editor_problems_and_start_list_name_steps_not_ids(e2e_server, e2e_brows
     import json
 
     words = EDITOR_WORDS[lang]
-    context = e2e_browser.new_context(locale=words["locale"], viewport={"width": 1440, "height": 900})
-    try:
+    with browser_context(e2e_browser, locale=words["locale"]) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("a scenario with an unconnected button and an unreachable step"):
             login(page, e2e_server.url, *editor_account, next_path="/")
@@ -264,5 +250,3 @@ def test_editor_problems_and_start_list_name_steps_not_ids(e2e_server, e2e_brows
             assert not any(re.search(r"_[a-z0-9]{6}$", o) for o in options), options
             steps.output.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(steps.output / f"{lang}-editor-problems.png"))
-    finally:
-        context.close()

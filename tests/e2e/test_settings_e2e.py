@@ -12,6 +12,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e._browser import browser_context
 from tests.e2e._server import ADMIN_PASSWORD, login
 
 pytestmark = pytest.mark.e2e
@@ -22,9 +23,8 @@ def _csrf(context) -> str:
 
 
 def test_admin_connects_a_web_widget_and_a_whatsapp_number(e2e_server, e2e_browser, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 1000})
     suffix = uuid.uuid4().hex[:6]
-    try:
+    with browser_context(e2e_browser, width=1440, height=1000) as context:
         page = steps.page("settings", context.new_page())
         with steps.step("the admin opens the settings page and sees the demo's web widget channel"):
             login(page, e2e_server.url, "admin", ADMIN_PASSWORD, next_path="/settings/")
@@ -78,15 +78,12 @@ def test_admin_connects_a_web_widget_and_a_whatsapp_number(e2e_server, e2e_brows
             page.once("dialog", lambda dialog: dialog.accept())
             row.get_by_role("button", name="Delete").click()
             expect(page.get_by_test_id("channel-list").locator("tr", has_text=f"WhatsApp {suffix}")).to_have_count(0)
-    finally:
-        context.close()
 
 
 def test_editor_adds_a_whatsapp_template_node_from_the_palette(e2e_server, e2e_browser, steps):
-    context = e2e_browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
     suffix = uuid.uuid4().hex[:6]
     template_name = f"order_update_{suffix}"
-    try:
+    with browser_context(e2e_browser) as context:
         page = steps.page("editor", context.new_page())
         with steps.step("the workspace has a WhatsApp channel with a two-placeholder template"):
             login(page, e2e_server.url, "admin", ADMIN_PASSWORD, next_path="/")
@@ -140,5 +137,3 @@ def test_editor_adds_a_whatsapp_template_node_from_the_palette(e2e_server, e2e_b
             assert nodes[0]["data"] == {
                 "template": template_name, "language": "en_US", "variables": {"1": "{{contact_name}}", "2": ""},
             }
-    finally:
-        context.close()
