@@ -13,6 +13,7 @@ from django.db import transaction
 
 from runtime.connectors.base import InboundMessage
 from runtime.connectors.retry import Outcome, RetryPolicy, call_with_retries
+from runtime.connectors.secrets import SecretsUnreadable, get_secrets
 from runtime.models import DeliveryEvent, Message
 from runtime.realtime.publish import conversation_group, publish_on_commit, serialize_message
 
@@ -60,6 +61,17 @@ class ParsedWebhook:
     statuses: list[StatusUpdate] = field(default_factory=list)
     callback_query_ids: list[str] = field(default_factory=list)  # Telegram: to answer after processing
     template_updates: list[dict[str, Any]] = field(default_factory=list)  # WhatsApp template status changes
+
+
+def required_secret(channel: Any, name: str, what: str) -> str:
+    """A secret a provider call needs; ProviderError, in words, when it cannot be read or is not set."""
+    try:
+        value = get_secrets(channel).get(name)
+    except SecretsUnreadable as exc:
+        raise ProviderError(str(exc)) from exc
+    if not value:
+        raise ProviderError(f"the channel has no {what}")
+    return str(value)
 
 
 def retry_policy() -> RetryPolicy:

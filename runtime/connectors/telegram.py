@@ -28,9 +28,10 @@ from runtime.connectors.common import (
     provider_error_text,
     record_attempts,
     refusal,
+    required_secret,
 )
 from runtime.connectors.retry import RateLimiter, is_retryable
-from runtime.connectors.secrets import SecretsUnreadable, get_secrets
+from runtime.connectors.secrets import get_secrets
 
 log = logging.getLogger("runtime.connectors.telegram")
 
@@ -96,12 +97,7 @@ class TelegramConnector:
         return str(getattr(settings, "TELEGRAM_API_BASE", "https://api.telegram.org")).rstrip("/")
 
     def method_url(self, channel: Any, method: str) -> str:
-        try:
-            token = get_secrets(channel).get("bot_token", "")
-        except SecretsUnreadable as exc:
-            raise ProviderError(str(exc)) from exc
-        if not token:
-            raise ProviderError("the channel has no bot token")
+        token = required_secret(channel, "bot_token", "bot token")
         return f"{self.api_base(channel)}/bot{token}/{method}"
 
     # --- inbound ---------------------------------------------------------------------------------

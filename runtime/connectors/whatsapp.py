@@ -35,9 +35,10 @@ from runtime.connectors.common import (
     provider_error_text,
     record_attempts,
     refusal,
+    required_secret,
 )
 from runtime.connectors.retry import is_retryable
-from runtime.connectors.secrets import SecretsUnreadable, get_secrets
+from runtime.connectors.secrets import get_secrets
 from runtime.connectors.window import check_outbound, not_sent_reason
 
 log = logging.getLogger("runtime.connectors.whatsapp")
@@ -78,12 +79,7 @@ class WhatsAppConnector:
         return f"{str(base).rstrip('/')}/{version}"
 
     def headers(self, channel: Any) -> dict[str, str]:
-        try:
-            token = get_secrets(channel).get("access_token", "")
-        except SecretsUnreadable as exc:
-            raise ProviderError(str(exc)) from exc
-        if not token:
-            raise ProviderError("the channel has no access token")
+        token = required_secret(channel, "access_token", "access token")
         return {"Authorization": f"Bearer {token}"}
 
     # --- inbound ---------------------------------------------------------------------------------
