@@ -15,9 +15,8 @@ from websockets.asyncio.client import connect
 
 from channels_app.models import InboxSocket, OperatorStatus
 from tests.channels_app.conftest import make_world
-from tests.channels_app.test_two_processes import _until
 from tests.runtime.pipeline.live_workers import wait_until, worker_env
-from tests.support.processes import DbWorker, running_servers, server_env
+from tests.support.processes import DbWorker, next_frame, running_servers, server_env
 from tests.support.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,8 +60,8 @@ async def test_operators_of_a_crashed_server_go_offline_and_the_others_stay_onli
     try:
         async with await _inbox(crashing_port, world.operator) as olga, \
                 await _inbox(live_port, world.operator2) as oleg:
-            await _until(olga, "snapshot")
-            await _until(oleg, "snapshot")
+            await next_frame(olga, "snapshot")
+            await next_frame(oleg, "snapshot")
             for user in (world.operator, world.operator2):
                 row = await _db(_status, user, world.workspace)
                 assert (row.presence, row.open_sockets) == ("online", 1)
@@ -81,7 +80,7 @@ async def test_operators_of_a_crashed_server_go_offline_and_the_others_stay_onli
             assert (oleg_row.presence, oleg_row.open_sockets) == ("online", 1)  # his server renews its rows
             assert await _db(InboxSocket.objects.filter(status__user=world.operator).exists) is False
             if settings.REDIS_URL:  # one layer across processes: the live server's inbox hears it
-                await _until(oleg, "presence", lambda f: f["operator"]["user_id"] == world.operator.pk
+                await next_frame(oleg, "presence", lambda f: f["operator"]["user_id"] == world.operator.pk
                              and f["operator"]["presence"] == "offline")
     finally:
         if worker is not None:

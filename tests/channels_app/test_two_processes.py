@@ -7,7 +7,6 @@ local Redis (db 3) when it is not set.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 
@@ -15,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.channels_app.conftest import ORIGIN, make_world
-from tests.support.processes import running_servers, server_env
+from tests.support.processes import next_frame, running_servers, server_env
 from tests.support.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,50 +28,40 @@ def two_servers(transactional_db):
         yield world, cookie, [server.port for server in servers]
 
 
-async def _until(ws, frame_type, match=lambda f: True, timeout=15):
-    async def read():
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame["type"] == frame_type and match(frame):
-                return frame
-
-    return await asyncio.wait_for(read(), timeout)
-
-
 async def test_customer_and_operator_on_different_processes(two_servers):
     world, cookie, (customer_port, operator_port) = two_servers
     assert customer_port != operator_port
     inbox_url = f"ws://127.0.0.1:{operator_port}/ws/inbox/?workspace=acme"
     async with connect(inbox_url, origin=f"http://127.0.0.1:{operator_port}",
                        additional_headers={"Cookie": f"sessionid={cookie}"}) as operator:
-        snapshot = await _until(operator, "snapshot")
+        snapshot = await next_frame(operator, "snapshot")
         assert snapshot["me"]["name"] == "Olga"
         widget_url = f"ws://127.0.0.1:{customer_port}/ws/widget/{world.channel.key}/"
         async with connect(widget_url, origin=ORIGIN) as customer:
-            session = await _until(customer, "session")
-            await _until(customer, "message", lambda f: f["sender"] == "bot")
+            session = await next_frame(customer, "session")
+            await next_frame(customer, "message", lambda f: f["sender"] == "bot")
             await customer.send(json.dumps({"type": "message", "text": "operator", "client_id": "c1"}))
-            await _until(customer, "queue")
+            await next_frame(customer, "queue")
 
-            queued = await _until(operator, "queued")  # published by the customer's process
+            queued = await next_frame(operator, "queued")  # published by the customer's process
             assert queued["conversation"]["id"] == session["conversation_id"]
             await operator.send(json.dumps({"type": "claim", "conversation_id": session["conversation_id"]}))
-            await _until(operator, "ack")
-            joined = await _until(customer, "operator_joined")  # published by the operator's process
+            await next_frame(operator, "ack")
+            joined = await next_frame(customer, "operator_joined")  # published by the operator's process
             assert joined["name"] == "Olga"
 
             await operator.send(json.dumps({"type": "reply", "conversation_id": session["conversation_id"],
                                             "text": "Hi from the other server", "client_id": "r1"}))
-            answer = await _until(customer, "message", lambda f: f["sender"] == "operator")
+            answer = await next_frame(customer, "message", lambda f: f["sender"] == "operator")
             assert answer["text"] == "Hi from the other server"
 
             await customer.send(json.dumps({"type": "message", "text": "Thanks, got it", "client_id": "c2"}))
-            incoming = await _until(operator, "message", lambda f: f["message"]["text"] == "Thanks, got it")
+            incoming = await next_frame(operator, "message", lambda f: f["message"]["text"] == "Thanks, got it")
             assert incoming["message"]["sender"] == "customer"
 
             await operator.send(json.dumps({"type": "typing", "conversation_id": session["conversation_id"],
                                             "on": True}))
-            typing = await _until(customer, "typing")
+            typing = await next_frame(customer, "typing")
             assert typing["who"] == "operator"
 
         # The customer's connection drops; they come back through the other process (as after a restart or a
@@ -80,9 +69,9 @@ async def test_customer_and_operator_on_different_processes(two_servers):
         resume_url = (f"ws://127.0.0.1:{operator_port}/ws/widget/{world.channel.key}/"
                       f"?token={session['token']}&last_seq={answer['seq'] - 1}")
         async with connect(resume_url, origin=ORIGIN) as customer:
-            resumed = await _until(customer, "session")
+            resumed = await next_frame(customer, "session")
             assert resumed["conversation_id"] == session["conversation_id"]
-            replayed = await _until(customer, "message")
+            replayed = await next_frame(customer, "message")
             assert (replayed["seq"], replayed["text"]) == (answer["seq"], "Hi from the other server")
-            mine = await _until(customer, "message")
+            mine = await next_frame(customer, "message")
             assert (mine["sender"], mine["text"]) == ("customer", "Thanks, got it")

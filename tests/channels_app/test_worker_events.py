@@ -8,7 +8,6 @@ publishes them on the server's own layer. Plus the endpoint's refusals, in-proce
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import pytest
@@ -20,7 +19,7 @@ from runtime import widget
 from runtime.realtime import forward
 from tests.channels_app.conftest import ORIGIN
 from tests.support.documents import document, node
-from tests.support.processes import DbWorker, running_servers, server_env
+from tests.support.processes import DbWorker, next_frame, running_servers, server_env
 from tests.support.users import make_user
 from tests.support.world import make_workspace, publish_document
 
@@ -29,16 +28,6 @@ WAITER = document(
      node("done", "message", text="Done waiting"), node("bye", "end")],
     [("hold", "next", "pause"), ("pause", "next", "done"), ("done", "next", "bye")],
 )
-
-
-async def _until(ws, frame_type, match=lambda f: True, timeout=90):
-    async def read():
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame["type"] == frame_type and match(frame):
-                return frame
-
-    return await asyncio.wait_for(read(), timeout)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,12 +47,12 @@ async def test_a_timer_fired_by_the_worker_reaches_the_open_widget(transactional
         try:
             await asyncio.to_thread(worker.wait_started)
             async with connect(f"ws://127.0.0.1:{server.port}/ws/widget/{channel.key}/", origin=ORIGIN) as ws:
-                await _until(ws, "session")
-                first = await _until(ws, "message", lambda f: f["sender"] == "bot")
+                await next_frame(ws, "session", timeout=90)
+                first = await next_frame(ws, "message", lambda f: f["sender"] == "bot", timeout=90)
                 assert first["text"] == "Please wait"
                 # Sent by the worker when the timer fires, on the same socket (no reconnect, no replay).
                 try:
-                    done = await _until(ws, "message", lambda f: f["text"] == "Done waiting")
+                    done = await next_frame(ws, "message", lambda f: f["text"] == "Done waiting", timeout=90)
                 except TimeoutError:
                     raise AssertionError("no live message; worker log:\n" + "".join(worker.log)
                                          + "\nserver log:\n" + "".join(server.log[-30:])) from None

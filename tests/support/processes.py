@@ -1,8 +1,11 @@
-"""Child processes on the test database: daphne servers and task workers, with their output read safely."""
+"""Child processes on the test database: daphne servers and task workers, their output read safely, and the
+frames their sockets send."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import queue
 import re
@@ -11,9 +14,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection
@@ -139,3 +142,15 @@ class DbWorker:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
+
+
+async def next_frame(ws: Any, frame_type: str, match: Callable[[dict[str, Any]], bool] = lambda f: True,
+                     timeout: float = 15) -> dict[str, Any]:
+    """The next JSON frame of `frame_type` (and `match`) on a websockets client connection; others are skipped."""
+    async def read() -> dict[str, Any]:
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == frame_type and match(frame):
+                return frame
+
+    return await asyncio.wait_for(read(), timeout)
