@@ -145,17 +145,27 @@ def _no_workspace(request: HttpRequest) -> HttpResponse:
     return render(request, "builder/no_workspace.html", status=403)
 
 
-@login_required
-def scenario_list(request: HttpRequest) -> HttpResponse:
+def _editor_app(request: HttpRequest, membership: Membership | None, title: str, page: str,
+                **extra: Any) -> HttpResponse:
+    """The editor app's shell: one bundle serves the scenario list, the editor and the settings pages."""
+    return render_shell(
+        request,
+        title=title,
+        entry="src/editor/main.tsx",
+        bootstrap=bootstrap_data(request, membership, page=page, **extra),
+    )
+
+
+def _workspace_page(request: HttpRequest, title: str, page: str) -> HttpResponse:
     membership = current_membership(request)
     if membership is None:
         return _no_workspace(request)
-    return render_shell(
-        request,
-        title="Scenarios",
-        entry="src/editor/main.tsx",
-        bootstrap=bootstrap_data(request, membership, page="list"),
-    )
+    return _editor_app(request, membership, title, page)
+
+
+@login_required
+def scenario_list(request: HttpRequest) -> HttpResponse:
+    return _workspace_page(request, "Scenarios", "list")
 
 
 @login_required
@@ -170,25 +180,12 @@ def editor(request: HttpRequest, scenario_id: str) -> HttpResponse:
     if scenario is None:
         raise Http404("No such scenario")
     membership = current_membership(request, scenario.workspace.slug)
-    return render_shell(
-        request,
-        title=scenario.name,
-        entry="src/editor/main.tsx",
-        bootstrap=bootstrap_data(request, membership, page="editor", scenario_id=str(scenario.pk)),
-    )
+    return _editor_app(request, membership, scenario.name, "editor", scenario_id=str(scenario.pk))
 
 
 @login_required
 def workspace_settings(request: HttpRequest) -> HttpResponse:
-    membership = current_membership(request)
-    if membership is None:
-        return _no_workspace(request)
-    return render_shell(
-        request,
-        title="Settings",
-        entry="src/editor/main.tsx",
-        bootstrap=bootstrap_data(request, membership, page="settings"),
-    )
+    return _workspace_page(request, "Settings", "settings")
 
 
 class LoginView(auth_views.LoginView):
