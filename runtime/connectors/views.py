@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -43,6 +44,25 @@ def _decode(request: HttpRequest) -> Any:
         raise MalformedPayload("the body is nested too deeply") from None
 
 
+def _verified_parse(channel: Channel, request: HttpRequest, connector: Any, verify: Callable[[], bool],
+                    mismatch: str, refusal: HttpResponse) -> ParsedWebhook | HttpResponse:
+    """Check the sender's proof (`verify`: the secret header, the body's signature), then parse the body: the
+    parsed webhook, or the response that refuses it. Secrets that cannot be decrypted fail the check."""
+    try:
+        verified = verify()
+    except SecretsUnreadable:
+        log.error("%s webhook: secrets of channel %s cannot be decrypted", channel.kind, channel.pk)
+        verified = False
+    if not verified:
+        log.warning("%s webhook: %s for channel %s", channel.kind, mismatch, channel.pk)
+        return refusal
+    try:
+        return connector.parse(channel, _decode(request))
+    except MalformedPayload as exc:
+        log.warning("%s webhook: malformed payload for channel %s: %s", channel.kind, channel.pk, exc)
+        return _error(400, "malformed_payload", str(exc))
+
+
 def process(channel: Channel, parsed: ParsedWebhook, stored: list[str] | None = None) -> dict[str, int]:
     """Hand inbound messages to the pipeline and apply status reports. Used by both webhooks.
 
@@ -68,19 +88,12 @@ def telegram_webhook(request: HttpRequest, key: str) -> HttpResponse:
     if channel is None:
         return _error(404, "channel_not_found", "No active Telegram channel with this id.")
     connector = TelegramConnector()
-    try:
-        verified = connector.verify(channel, request.META)
-    except SecretsUnreadable:
-        log.error("telegram webhook: secrets of channel %s cannot be decrypted", channel.pk)
-        verified = False
-    if not verified:
-        log.warning("telegram webhook: secret token mismatch for channel %s", channel.pk)
-        return _error(403, "bad_secret", "The secret token header is missing or wrong.")
-    try:
-        parsed = connector.parse(channel, _decode(request))
-    except MalformedPayload as exc:
-        log.warning("telegram webhook: malformed update for channel %s: %s", channel.pk, exc)
-        return _error(400, "malformed_payload", str(exc))
+    parsed = _verified_parse(
+        channel, request, connector, lambda: connector.verify(channel, request.META), "secret token mismatch",
+        _error(403, "bad_secret", "The secret token header is missing or wrong."),
+    )
+    if isinstance(parsed, HttpResponse):
+        return parsed
     stored: list[str] = []
     counts = process(channel, parsed, stored)
     # Answer a press once: Telegram redelivers an update until it gets a 200, and each copy carries the same
@@ -107,17 +120,10 @@ def whatsapp_webhook(request: HttpRequest, key: str) -> HttpResponse:
             log.warning("whatsapp webhook: verification handshake refused for channel %s", channel.pk)
             return _error(403, "bad_verify_token", "hub.mode must be subscribe and hub.verify_token must match.")
         return HttpResponse(challenge, content_type="text/plain")
-    try:
-        verified = connector.verify(channel, request.META, request.body)
-    except SecretsUnreadable:
-        log.error("whatsapp webhook: secrets of channel %s cannot be decrypted", channel.pk)
-        verified = False
-    if not verified:
-        log.warning("whatsapp webhook: X-Hub-Signature-256 mismatch for channel %s", channel.pk)
-        return _error(403, "bad_signature", "X-Hub-Signature-256 is missing or does not match the body.")
-    try:
-        parsed = connector.parse(channel, _decode(request))
-    except MalformedPayload as exc:
-        log.warning("whatsapp webhook: malformed notification for channel %s: %s", channel.pk, exc)
-        return _error(400, "malformed_payload", str(exc))
+    parsed = _verified_parse(
+        channel, request, connector, lambda: connector.verify(channel, request.META, request.body),
+        "X-Hub-Signature-256 mismatch", _error(403, "bad_signature", "X-Hub-Signature-256 is missing or does not match the body."),
+    )
+    if isinstance(parsed, HttpResponse):
+        return parsed
     return JsonResponse({"ok": True, **process(channel, parsed)})
