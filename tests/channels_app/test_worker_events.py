@@ -11,6 +11,7 @@ import asyncio
 import time
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.test import AsyncClient
 from websockets.asyncio.client import connect
@@ -18,45 +19,58 @@ from websockets.asyncio.client import connect
 from runtime import widget
 from runtime.realtime import forward
 from tests.channels_app.conftest import ORIGIN
-from tests.support.documents import document, node
+from tests.runtime.pipeline.conftest import http_document, waiter_document
+from tests.runtime.pipeline.live_workers import HoldingServer
 from tests.support.processes import DbWorker, next_frame, running_servers, server_env
 from tests.support.users import make_user
 from tests.support.world import make_workspace, publish_document
 
-WAITER = document(
-    [node("hold", "message", text="Please wait"), node("pause", "wait", seconds=1),
-     node("done", "message", text="Done waiting"), node("bye", "end")],
-    [("hold", "next", "pause"), ("pause", "next", "done"), ("done", "next", "bye")],
-)
+
+@pytest.fixture
+def loopback_crm():
+    server = HoldingServer()  # answers {"order": {"status": "shipped"}}
+    yield server
+    server.stop()
 
 
+@pytest.mark.parametrize("kind", ["timer", "http_node"])
 @pytest.mark.django_db(transaction=True)
-async def test_a_timer_fired_by_the_worker_reaches_the_open_widget(transactional_db):
-    from asgiref.sync import sync_to_async
+async def test_what_the_worker_publishes_reaches_the_open_widget(transactional_db, loopback_crm, kind):
+    """A wait node's timer (live queue) or an HTTP node's call (io queue) runs in the db_worker process; the bot
+    message that follows arrives on the customer's open socket, without a reconnect or a replay."""
+    hold = None
+    if kind == "timer":  # the message comes a second after the session started
+        doc, live_text = waiter_document(1), "Done waiting"
+    else:  # the CRM answers only once the socket has its session (so the answer cannot come as a replay)
+        doc, live_text = http_document(loopback_crm.url("/orders/1")), "Your order is shipped."
+        hold = loopback_crm.hold_next("/orders/1")
 
     def world():
         owner = make_user("owner")
         workspace = make_workspace("acme", owner)
-        scenario = publish_document(workspace, "waiter", WAITER, owner)
+        scenario = publish_document(workspace, "bot", doc, owner)
         return widget.create_web_channel(workspace, scenario=scenario, allowed_origins=[ORIGIN])
 
     channel = await sync_to_async(world)()
-    env = server_env(REDIS_URL="")  # the embedded default: each process has its own in-memory layer
+    # The embedded default: each process has its own in-memory layer.
+    env = server_env(REDIS_URL="", HTTP_NODE_ALLOW_PRIVATE="1")
     with running_servers(1, env) as (server,):
         worker = DbWorker({**env, "SITE_URL": f"http://127.0.0.1:{server.port}"})
         try:
             await asyncio.to_thread(worker.wait_started)
             async with connect(f"ws://127.0.0.1:{server.port}/ws/widget/{channel.key}/", origin=ORIGIN) as ws:
                 await next_frame(ws, "session", timeout=90)
-                first = await next_frame(ws, "message", lambda f: f["sender"] == "bot", timeout=90)
-                assert first["text"] == "Please wait"
-                # Sent by the worker when the timer fires, on the same socket (no reconnect, no replay).
+                if hold is not None:
+                    await asyncio.to_thread(hold.arrived.wait, 90)
+                    hold.release()
                 try:
-                    done = await next_frame(ws, "message", lambda f: f["text"] == "Done waiting", timeout=90)
+                    live = await next_frame(ws, "message", lambda f: f["text"] == live_text, timeout=90)
                 except TimeoutError:
                     raise AssertionError("no live message; worker log:\n" + "".join(worker.log)
                                          + "\nserver log:\n" + "".join(server.log[-30:])) from None
-                assert done["seq"] > first["seq"]
+                assert live["sender"] == "bot"
+            if hold is not None:
+                assert hold.answered.is_set()
         finally:
             worker.kill()
 
