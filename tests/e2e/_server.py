@@ -37,11 +37,9 @@ CHROMIUM_ARGS = [
 OPERATOR_PASSWORD = "operator-e2e-pass-1"
 ADMIN_PASSWORD = "admin-e2e-pass-1"
 
-# Runs inside the server's environment (same settings, same database) before daphne starts:
-# tables straight from the models (no migration files, like `pytest --nomigrations`), the demo, known
-# passwords, and a rating node in the welcome scenario
-# (published through the real builder services) so an operator can return the customer to it.
-SETUP_SCRIPT = r'''
+# A server's tables straight from the models (no migration files, like `pytest --nomigrations`), run in its
+# environment (same settings, same database) before daphne starts.
+SCHEMA_SCRIPT = r'''
 import os, sys
 import django
 django.setup()
@@ -56,6 +54,11 @@ class _NoMigrations(dict):
 settings.MIGRATION_MODULES = _NoMigrations()
 from django.core.management import call_command
 call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+'''
+
+# The tables, then the demo, known passwords, and a rating node in the welcome scenario (published through the
+# real builder services) so an operator can return the customer to it.
+SETUP_SCRIPT = SCHEMA_SCRIPT + r'''
 call_command("load_demo", verbosity=0)
 
 from django.contrib.auth import get_user_model

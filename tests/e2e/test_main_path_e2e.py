@@ -44,6 +44,7 @@ from playwright.sync_api import expect
 from tests.e2e._screen import assert_no_internals
 from tests.e2e._server import (
     ROOT,
+    SCHEMA_SCRIPT,
     Server,
     Steps,
     _pg_admin,
@@ -63,22 +64,7 @@ TEMPLATE_IDS = ("ask_name", "ask_phone", "ask_email", "send_crm", "ask_news", "t
 WAIT = 30_000  # generous: the machine running the suite may be busy
 
 # A fresh installation: the tables, nothing else (like `migrate` on a new database).
-_SCHEMA = r'''
-import django
-django.setup()
-from django.conf import settings
-
-class _NoMigrations(dict):
-    def __contains__(self, item):
-        return True
-    def __getitem__(self, item):
-        return None
-
-settings.MIGRATION_MODULES = _NoMigrations()
-from django.core.management import call_command
-call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
-print("SCHEMA-OK")
-'''
+_SCHEMA = SCHEMA_SCRIPT + 'print("SCHEMA-OK")\n'
 
 # What an installer does for a new team until issue 14 gives it a UI: a workspace in the team's language, its
 # admin and an editor, through the product's services.
