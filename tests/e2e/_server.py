@@ -158,6 +158,43 @@ def _pg_admin(server_url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+@contextlib.contextmanager
+def own_database(env: dict[str, str], sqlite_path: Path) -> Iterator[None]:
+    """Point a server's `env` at a database of its own: a new PostgreSQL database beside DATABASE_URL's
+    (dropped afterwards), else a SQLite file."""
+    pg = _postgres_database(env.get("DATABASE_URL", ""))
+    if pg:
+        _pg_admin(pg[0], f'CREATE DATABASE "{pg[2]}"')
+        env["DATABASE_URL"] = pg[1]
+    else:
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = str(sqlite_path)
+    try:
+        yield
+    finally:
+        if pg:
+            with contextlib.suppress(Exception):
+                _pg_admin(pg[0], f'DROP DATABASE IF EXISTS "{pg[2]}" WITH (FORCE)')
+
+
+def wait_until_serving(server: Server, path: str, limit: float) -> None:
+    """Poll `path` until the server answers 200; fail with its log if daphne exits or `limit` seconds pass."""
+    deadline = time.monotonic() + limit
+    while True:
+        if server.process.poll() is not None:
+            pytest.fail(f"daphne exited with {server.process.returncode}:\n{server.log_tail()}")
+        try:
+            with urlopen(f"{server.url}{path}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            server.process.kill()
+            pytest.fail(f"daphne did not answer within {limit:.0f} s:\n{server.log_tail()}")
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """daphne serving the whole app (HTTP + websockets) on a free port, the demo loaded."""
@@ -179,13 +216,11 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # Every browser of the session connects from 127.0.0.1: room for all their new widget chats in a minute.
         "WIDGET_NEW_CONVERSATIONS_PER_IP_PER_MINUTE": "1000",
     })
-    pg = _postgres_database(env.get("DATABASE_URL", ""))
-    if pg:
-        _pg_admin(pg[0], f'CREATE DATABASE "{pg[2]}"')
-        env["DATABASE_URL"] = pg[1]
-    else:
-        env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = str(workdir / "e2e.sqlite3")
+    with own_database(env, workdir / "e2e.sqlite3"):
+        yield from _serve_demo(workdir, port, url, env)
+
+
+def _serve_demo(workdir: Path, port: int, url: str, env: dict[str, str]) -> Iterator[Server]:
     python = sys.executable
     setup = subprocess.run([python, "-c", SETUP_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=300)
@@ -199,20 +234,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     server = Server(url=url, process=process, log_path=log_path, env=env)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"daphne exited with {process.returncode}:\n{server.log_tail()}")
-        try:
-            with urlopen(f"{url}/demo/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except (URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"daphne did not answer within 60 s:\n{server.log_tail()}")
-        time.sleep(0.2)
+    wait_until_serving(server, "/demo/", 60)
     try:
         yield server
     finally:
@@ -223,9 +245,6 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
             process.wait(timeout=5)
         log.close()
-        if pg:
-            with contextlib.suppress(Exception):
-                _pg_admin(pg[0], f'DROP DATABASE IF EXISTS "{pg[2]}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

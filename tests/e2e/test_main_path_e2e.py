@@ -35,8 +35,6 @@ import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.error import URLError
-from urllib.request import urlopen
 
 import pytest
 from playwright.sync_api import expect
@@ -47,12 +45,12 @@ from tests.e2e._server import (
     SCHEMA_SCRIPT,
     Server,
     Steps,
-    _pg_admin,
-    _postgres_database,
     chromium_or_skip,
     ensure_frontend_built,
     free_port,
     login,
+    own_database,
+    wait_until_serving,
 )
 
 pytestmark = pytest.mark.e2e
@@ -134,13 +132,12 @@ def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # The team's CRM in this test is a loopback server (an intranet CRM, the case this setting exists for).
         "HTTP_NODE_ALLOW_PRIVATE": "1",
     })
-    pg = _postgres_database(env.get("DATABASE_URL", ""))
-    if pg:
-        _pg_admin(pg[0], f'CREATE DATABASE "{pg[2]}"')
-        env["DATABASE_URL"] = pg[1]
-    else:
-        env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = str(workdir / "fresh.sqlite3")
+    with own_database(env, workdir / "fresh.sqlite3"):
+        yield from _serve_fresh(workdir, port, url, env, redis_process)
+
+
+def _serve_fresh(workdir: Path, port: int, url: str, env: dict[str, str],
+                 redis_process: subprocess.Popen | None) -> Iterator[Server]:
     _run(_SCHEMA, env, "SCHEMA-OK")
     log_path = workdir / "server.log"
     log = log_path.open("w")
@@ -154,19 +151,7 @@ def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT),
     ]
     server = Server(url=url, process=processes[0], log_path=log_path, env=env)
-    deadline = time.monotonic() + 90
-    while True:
-        if processes[0].poll() is not None:
-            pytest.fail(f"daphne exited with {processes[0].returncode}:\n{server.log_tail()}")
-        try:
-            with urlopen(f"{url}/login/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except (URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"daphne did not answer within 90 s:\n{server.log_tail()}")
-        time.sleep(0.2)
+    wait_until_serving(server, "/login/", 90)
     try:
         yield server
     finally:
@@ -182,9 +167,6 @@ def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         if redis_process is not None:
             redis_process.kill()
             redis_process.wait(timeout=10)
-        if pg:
-            with contextlib.suppress(Exception):
-                _pg_admin(pg[0], f'DROP DATABASE IF EXISTS "{pg[2]}" WITH (FORCE)')
 
 
 class _TeamSite:
