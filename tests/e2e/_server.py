@@ -158,6 +158,14 @@ def _pg_admin(server_url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+def server_env(url: str, **extra: str) -> dict[str, str]:
+    """A server process's environment: this one's, the app's settings with DEBUG on, `url` as its own address."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update({"DJANGO_SETTINGS_MODULE": "channels_app.settings", "DEBUG": "1", "SITE_URL": url,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1", **extra})
+    return env
+
+
 @contextlib.contextmanager
 def own_database(env: dict[str, str], sqlite_path: Path) -> Iterator[None]:
     """Point a server's `env` at a database of its own: a new PostgreSQL database beside DATABASE_URL's
@@ -203,19 +211,11 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("e2e-realtime-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "channels_app.settings",
-        "DEBUG": "1",
-        "SITE_URL": url,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "E2E_ORIGIN": url,
-        "E2E_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
-        "E2E_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "PYTHONUNBUFFERED": "1",
+    env = server_env(
+        url, E2E_ORIGIN=url, E2E_OPERATOR_PASSWORD=OPERATOR_PASSWORD, E2E_ADMIN_PASSWORD=ADMIN_PASSWORD,
         # Every browser of the session connects from 127.0.0.1: room for all their new widget chats in a minute.
-        "WIDGET_NEW_CONVERSATIONS_PER_IP_PER_MINUTE": "1000",
-    })
+        WIDGET_NEW_CONVERSATIONS_PER_IP_PER_MINUTE="1000",
+    )
     with own_database(env, workdir / "e2e.sqlite3"):
         yield from _serve_demo(workdir, port, url, env)
 

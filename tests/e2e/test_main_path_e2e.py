@@ -50,6 +50,7 @@ from tests.e2e._server import (
     free_port,
     login,
     own_database,
+    server_env,
     wait_until_serving,
 )
 
@@ -125,13 +126,8 @@ def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     redis_url, redis_process = _private_redis()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "channels_app.settings", "DEBUG": "1", "SITE_URL": url,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1", "REDIS_URL": redis_url,
-        # The team's CRM in this test is a loopback server (an intranet CRM, the case this setting exists for).
-        "HTTP_NODE_ALLOW_PRIVATE": "1",
-    })
+    # The team's CRM in this test is a loopback server (an intranet CRM, the case this setting exists for).
+    env = server_env(url, REDIS_URL=redis_url, HTTP_NODE_ALLOW_PRIVATE="1")
     with own_database(env, workdir / "fresh.sqlite3"):
         yield from _serve_fresh(workdir, port, url, env, redis_process)
 
