@@ -158,6 +158,14 @@ def _pg_admin(server_url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+def server_place(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, int, str]:
+    """What a browser-test server needs first: Chromium (or a skip), a built frontend, a folder, a free port."""
+    chromium_or_skip()
+    ensure_frontend_built()
+    port = free_port()
+    return tmp_path_factory.mktemp(name), port, f"http://127.0.0.1:{port}"
+
+
 def server_env(url: str, **extra: str) -> dict[str, str]:
     """A server process's environment: this one's, the app's settings with DEBUG on, `url` as its own address."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
@@ -206,11 +214,7 @@ def wait_until_serving(server: Server, path: str, limit: float) -> None:
 @pytest.fixture(scope="session")
 def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """daphne serving the whole app (HTTP + websockets) on a free port, the demo loaded."""
-    chromium_or_skip()
-    ensure_frontend_built()
-    workdir = tmp_path_factory.mktemp("e2e-realtime-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    workdir, port, url = server_place(tmp_path_factory, "e2e-realtime-server")
     env = server_env(
         url, E2E_ORIGIN=url, E2E_OPERATOR_PASSWORD=OPERATOR_PASSWORD, E2E_ADMIN_PASSWORD=ADMIN_PASSWORD,
         # Every browser of the session connects from 127.0.0.1: room for all their new widget chats in a minute.

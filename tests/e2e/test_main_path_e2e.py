@@ -45,12 +45,11 @@ from tests.e2e._server import (
     SCHEMA_SCRIPT,
     Server,
     Steps,
-    chromium_or_skip,
-    ensure_frontend_built,
     free_port,
     login,
     own_database,
     server_env,
+    server_place,
     wait_until_serving,
 )
 
@@ -120,12 +119,8 @@ def _private_redis() -> tuple[str, subprocess.Popen | None]:
 @pytest.fixture(scope="module")
 def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """daphne plus the live and io task workers, as `make run` starts them, on an empty database."""
-    chromium_or_skip()
-    ensure_frontend_built()
-    workdir = tmp_path_factory.mktemp("e2e-fresh-install")
+    workdir, port, url = server_place(tmp_path_factory, "e2e-fresh-install")
     redis_url, redis_process = _private_redis()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     # The team's CRM in this test is a loopback server (an intranet CRM, the case this setting exists for).
     env = server_env(url, REDIS_URL=redis_url, HTTP_NODE_ALLOW_PRIVATE="1")
     with own_database(env, workdir / "fresh.sqlite3"):
