@@ -158,6 +158,18 @@ def _pg_admin(server_url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+def stop(*processes: subprocess.Popen) -> None:
+    """Terminate the processes, then wait for each (killing one that does not stop within 10 s)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
 def server_place(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, int, str]:
     """What a browser-test server needs first: Chromium (or a skip), a built frontend, a folder, a free port."""
     chromium_or_skip()
@@ -242,12 +254,7 @@ def _serve_demo(workdir: Path, port: int, url: str, env: dict[str, str]) -> Iter
     try:
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
         log.close()
 
 

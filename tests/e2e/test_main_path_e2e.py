@@ -50,6 +50,7 @@ from tests.e2e._server import (
     own_database,
     server_env,
     server_place,
+    stop,
     wait_until_serving,
 )
 
@@ -146,14 +147,7 @@ def _serve_fresh(workdir: Path, port: int, url: str, env: dict[str, str],
     try:
         yield server
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        stop(*processes)
         log.close()
         if redis_process is not None:
             redis_process.kill()
