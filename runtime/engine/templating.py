@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 _PLACEHOLDER = re.compile(r"\\\{\{|\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*(?:\|([^{}]*?))?\s*\}\}")
 _ESCAPED_OPEN = "\\{{"
@@ -91,6 +92,11 @@ def render(
         _compiled[template] = parts
     if len(parts) == 1 and parts[0].__class__ is str:
         return parts[0]
+    return _fill(parts, variables, escape)
+
+
+def _fill(parts: tuple[Part, ...], variables: Mapping[str, Any], escape: Callable[[str], str] | None) -> str:
+    """Literal parts as they are; a placeholder's value through `escape`, its default (when empty) as it is."""
     out: list[str] = []
     for part in parts:
         if isinstance(part, str):
@@ -126,20 +132,9 @@ def is_web_url(url: str) -> bool:
 
 def render_url(template: str, variables: Mapping[str, Any]) -> str:
     """URL templates: values are percent-encoded, except a placeholder that opens the URL (a base URL)."""
-    from urllib.parse import quote
-
     parts = compile_template(template)
-    out: list[str] = []
-    for i, part in enumerate(parts):
-        if isinstance(part, str):
-            out.append(part)
-            continue
-        path, default = part
-        text = to_text(lookup(variables, path))
-        if text == "":
-            out.append(default)
-        elif i == 0:
-            out.append(text)
-        else:
-            out.append(quote(text, safe=""))
-    return "".join(out)
+    return _fill(parts[:1], variables, None) + _fill(parts[1:], variables, _quote_all)
+
+
+def _quote_all(text: str) -> str:
+    return quote(text, safe="")
