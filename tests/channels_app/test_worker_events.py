@@ -84,7 +84,18 @@ async def _post(body: bytes, signature: str | None):
 
 
 @pytest.fixture
-async def listener():
+def in_memory_layer(settings):
+    """The embedded default's layer, also in CI's PostgreSQL + Redis pass (the endpoint exists only there)."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+async def listener(in_memory_layer):
     """A channel in group `conv.test` of this process's in-memory layer."""
     layer = get_channel_layer()
     name = await layer.new_channel()
