@@ -48,3 +48,19 @@ def customer_and_operator(browser: Any, steps: Any, *, locale: str = "en-US",
         browser_context(browser, locale=locale) as operator_ctx,
     ):
         yield steps.page("customer", customer_ctx.new_page()), steps.page("operator", operator_ctx.new_page())
+
+
+def expand(toggle: Any, attempts: int = 3) -> None:
+    """Click a disclosure button until it reports `aria-expanded="true"`. Under a loaded CI machine a click can
+    land while the list is being re-rendered from a fetch; the user then clicks again, and so do we."""
+    from playwright.sync_api import expect
+
+    for attempt in range(attempts):
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        try:
+            expect(toggle).to_have_attribute("aria-expanded", "true", timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e._browser import browser_context
+from tests.e2e._browser import browser_context, expand
 from tests.e2e._server import ADMIN_PASSWORD, ROOT, Widget, login
 
 pytestmark = pytest.mark.e2e
@@ -161,7 +161,7 @@ def test_admin_publishes_connects_a_new_widget_and_chats_on_the_test_page_and_an
                 settings.goto(f"{e2e_server.url}/settings/")
                 row = settings.get_by_test_id("channel-list").locator("tr", has_text=f"Shop site {suffix}")
                 expect(row).to_contain_text(f"Connect {suffix}")
-                row.get_by_role("button", name="Settings & embed").click()
+                expand(row.get_by_role("button", name="Settings & embed"))
                 details = settings.locator("[data-testid^=channel-details-]")
                 expect(details.get_by_test_id("embed-snippet")).to_have_text(snippet)
                 details.get_by_test_id("details-origins").fill(f"{site}/path-is-refused")

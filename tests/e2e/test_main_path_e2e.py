@@ -39,6 +39,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e._browser import expand
 from tests.e2e._screen import assert_no_internals
 from tests.e2e._server import (
     ROOT,
@@ -315,7 +316,7 @@ def test_main_path_from_an_empty_workspace(fresh_install, e2e_browser, request, 
             admin.goto(f"{fresh_install.url}/settings/")
             row = admin.get_by_test_id("channel-list").locator("tr", has_text=f"Acme site {suffix}")
             expect(row).to_contain_text(scenario_title, timeout=WAIT)
-            row.get_by_role("button", name=words["settings_embed"]).click()
+            expand(row.get_by_role("button", name=words["settings_embed"]))
             details = admin.locator("[data-testid^=channel-details-]")
             origins = details.get_by_test_id("details-origins")
             expect(details.get_by_test_id("embed-snippet")).to_have_text(snippet)
