@@ -111,6 +111,45 @@ export function MessageItem({ m, t }: { m: Msg; t: T }) {
 // Outcomes an operator must know about: the customer did not (or may not) get this message.
 const DELIVERY_PROBLEMS = new Set(["failed", "not_sent", "unknown"]);
 
+/** The contact's name, phone and e-mail as rows of a details list (live chat and History). */
+export function ContactRows({ conv, t }: { conv: Conv; t: T }) {
+  return (
+    <>
+      <dt>{t("inbox.contact")}</dt>
+      <dd>{contactName(conv, t)}</dd>
+      {conv.contact?.phone && (
+        <>
+          <dt>☎</dt>
+          <dd>{conv.contact.phone}</dd>
+        </>
+      )}
+      {conv.contact?.email && (
+        <>
+          <dt>@</dt>
+          <dd>{conv.contact.email}</dd>
+        </>
+      )}
+    </>
+  );
+}
+
+/** The variables the bot collected (live chat and History). */
+export function VariablesTable({ variables, t, testId }: { variables: Record<string, unknown>; t: T; testId: string }) {
+  if (Object.keys(variables).length === 0) return <p className="ib-muted">{t("inbox.noVariables")}</p>;
+  return (
+    <table className="ib-vars" data-testid={testId}>
+      <tbody>
+        {Object.entries(variables).map(([k, v]) => (
+          <tr key={k}>
+            <th scope="row">{k}</th>
+            <td>{v === null || v === undefined || v === "" ? <span className="ib-muted">—</span> : typeof v === "object" ? JSON.stringify(v) : String(v)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function DeliveryBadge({ delivery, t }: { delivery?: string; t: T }) {
   if (!delivery || !DELIVERY_PROBLEMS.has(delivery)) return null;
   return (
@@ -326,20 +365,7 @@ export function ChatView(props: Props) {
       <aside className="ib-details" aria-label={t("inbox.details")}>
         <h2>{t("inbox.contact")}</h2>
         <dl>
-          <dt>{t("inbox.contact")}</dt>
-          <dd>{contactName(conv, t)}</dd>
-          {conv.contact?.phone && (
-            <>
-              <dt>☎</dt>
-              <dd>{conv.contact.phone}</dd>
-            </>
-          )}
-          {conv.contact?.email && (
-            <>
-              <dt>@</dt>
-              <dd>{conv.contact.email}</dd>
-            </>
-          )}
+          <ContactRows conv={conv} t={t} />
           <dt>{t("inbox.channel")}</dt>
           <dd>{conv.channel ? `${conv.channel.name} (${isInboxKey(`inbox.kind.${conv.channel.kind}`) ? t(dynamicKey(`inbox.kind.${conv.channel.kind}`)) : conv.channel.kind})` : "—"}</dd>
           <dt>{t("inbox.ref")}</dt>
@@ -361,20 +387,7 @@ export function ChatView(props: Props) {
           )}
         </dl>
         <h2>{t("inbox.variables")}</h2>
-        {Object.keys(variables).length === 0 ? (
-          <p className="ib-muted">{t("inbox.noVariables")}</p>
-        ) : (
-          <table className="ib-vars" data-testid="variables">
-            <tbody>
-              {Object.entries(variables).map(([k, v]) => (
-                <tr key={k}>
-                  <th scope="row">{k}</th>
-                  <td>{v === null || v === undefined || v === "" ? <span className="ib-muted">—</span> : typeof v === "object" ? JSON.stringify(v) : String(v)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <VariablesTable variables={variables} t={t} testId="variables" />
       </aside>
       {dialog === "transfer" && (
         <TransferDialog

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { api } from "../shared/api";
 import { dynamicKey, useI18n } from "./i18n";
-import { MessageItem } from "./ChatView";
+import { ContactRows, MessageItem, VariablesTable } from "./ChatView";
 import type { Conv, Department, Msg } from "./store";
 import { contactName } from "./util";
 
@@ -202,38 +202,12 @@ export function History({ workspace, departments, deptName }: { workspace: strin
           <aside className="ib-details" aria-label={t("inbox.details")}>
             <h2>{t("inbox.contact")}</h2>
             <dl>
-              <dt>{t("inbox.contact")}</dt>
-              <dd>{contactName(conv, t)}</dd>
-              {conv.contact?.phone && (
-                <>
-                  <dt>☎</dt>
-                  <dd>{conv.contact.phone}</dd>
-                </>
-              )}
-              {conv.contact?.email && (
-                <>
-                  <dt>@</dt>
-                  <dd>{conv.contact.email}</dd>
-                </>
-              )}
+              <ContactRows conv={conv} t={t} />
               <dt>{t("inbox.history.started")}</dt>
               <dd>{when(conv.started_at)}</dd>
             </dl>
             <h2>{t("inbox.variables")}</h2>
-            {Object.keys(vars).length === 0 ? (
-              <p className="ib-muted">{t("inbox.noVariables")}</p>
-            ) : (
-              <table className="ib-vars" data-testid="history-variables">
-                <tbody>
-                  {Object.entries(vars).map(([k, v]) => (
-                    <tr key={k}>
-                      <th scope="row">{k}</th>
-                      <td>{v === null || v === undefined || v === "" ? <span className="ib-muted">—</span> : typeof v === "object" ? JSON.stringify(v) : String(v)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <VariablesTable variables={vars} t={t} testId="history-variables" />
           </aside>
         </>
       ) : (
