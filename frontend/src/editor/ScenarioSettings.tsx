@@ -2,7 +2,7 @@
 // fallback text, language, time zone and declared variables.
 import { memo } from "react";
 import { useI18n } from "./i18n";
-import { Field, ListField } from "./fields";
+import { Field, ListField, NodeSelect } from "./fields";
 import { Icon } from "./icons";
 import type { DocMeta } from "./model/convert";
 import type { Variable } from "./model/types";
@@ -52,14 +52,7 @@ function ScenarioSettingsImpl({ meta, nodeIds, nodeTitles, departments, onChange
       <div className="bf-panel-head"><Icon name="settings" /> {t("s.title")}</div>
       <div className="bf-form">
         <Field label={t("s.start")}>
-          <select value={meta.start ?? ""} onChange={(e) => onChange({ start: e.target.value }, "start")}>
-            <option value="">—</option>
-            {nodeIds.map((n) => (
-              <option key={n} value={n}>
-                {nodeTitles?.[n] ?? n}
-              </option>
-            ))}
-          </select>
+          <NodeSelect value={meta.start ?? ""} nodeIds={nodeIds} nodeTitles={nodeTitles} onChange={(id) => onChange({ start: id }, "start")} />
         </Field>
         <fieldset className="bf-fieldset">
           <legend>{t("s.operator_button")}</legend>

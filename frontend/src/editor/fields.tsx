@@ -149,3 +149,22 @@ export function ListField({
     />
   );
 }
+
+/** A select over the scenario's steps, named by their titles (the start step, a jump target). */
+export function NodeSelect({ value, nodeIds, nodeTitles, onChange }: {
+  value: string;
+  nodeIds: string[];
+  nodeTitles?: Record<string, string>;
+  onChange: (id: string) => void;
+}) {
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">—</option>
+      {nodeIds.map((n) => (
+        <option key={n} value={n}>
+          {nodeTitles?.[n] ?? n}
+        </option>
+      ))}
+    </select>
+  );
+}

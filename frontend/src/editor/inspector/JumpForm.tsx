@@ -1,6 +1,6 @@
 // Inspector form for the jump step. A jump to another step or scenario.
 import { useFormKit, type FormProps } from "./kit";
-import { Field } from "../fields";
+import { Field, NodeSelect } from "../fields";
 
 export function JumpForm(props: FormProps) {
   const { data, nodeIds, nodeTitles } = props;
@@ -8,14 +8,7 @@ export function JumpForm(props: FormProps) {
   return (
     <>
       <Field label={t("f.jump_node")}>
-        <select value={data.node ?? ""} onChange={(e) => setOptional("node", e.target.value)}>
-          <option value="">—</option>
-          {nodeIds.map((n) => (
-            <option key={n} value={n}>
-              {nodeTitles?.[n] ?? n}
-            </option>
-          ))}
-        </select>
+        <NodeSelect value={data.node ?? ""} nodeIds={nodeIds} nodeTitles={nodeTitles} onChange={(id) => setOptional("node", id)} />
       </Field>
       <Field label={t("f.jump_scenario")} hint={t("f.jump_scenario_hint")}>
         <input type="text" value={data.scenario ?? ""} onChange={(e) => setOptional("scenario", e.target.value)} />
